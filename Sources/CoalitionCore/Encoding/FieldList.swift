@@ -1,0 +1,93 @@
+/// The fields of an entry body: `tag (u8) ‖ length (u32 BE) ‖ value`, tags strictly ascending.
+///
+/// Tags this version does not define are kept (they are signed) but ignored, so that a newer
+/// node may add optional fields without breaking older nodes.
+struct FieldList {
+    private(set) var values: [UInt8: ArraySlice<UInt8>] = [:]
+
+    /// Parses a body.
+    /// - Throws: `malformedEntry` when a field is truncated or tags are not strictly ascending.
+    init(parsing body: ArraySlice<UInt8>) throws(CoalitionError) {
+        var reader = ByteReader(body)
+        var lastTag: Int = -1
+        while !reader.isAtEnd {
+            guard let tag = reader.u8(), let len = reader.u32(), let value = reader.take(Int(len)) else {
+                throw CoalitionError(.malformedEntry, "a body field is truncated", field: "body")
+            }
+            guard Int(tag) > lastTag else {
+                throw CoalitionError(.malformedEntry, "body field tags must be strictly ascending (tag \(tag) after \(lastTag))", field: "body")
+            }
+            lastTag = Int(tag)
+            values[tag] = value
+        }
+    }
+
+    func has(_ tag: UInt8) -> Bool { values[tag] != nil }
+
+    func bytes(_ tag: UInt8, _ name: String, count: Int? = nil) throws(CoalitionError) -> [UInt8]? {
+        guard let v = values[tag] else { return nil }
+        if let count, v.count != count {
+            throw CoalitionError(.malformedEntry, "must be \(count) bytes, got \(v.count)", field: name)
+        }
+        return Array(v)
+    }
+
+    func requireBytes(_ tag: UInt8, _ name: String, count: Int? = nil) throws(CoalitionError) -> [UInt8] {
+        guard let v = try bytes(tag, name, count: count) else {
+            throw CoalitionError(.malformedEntry, "is required", field: name)
+        }
+        return v
+    }
+
+    func text(_ tag: UInt8, _ name: String, maxBytes: Int) throws(CoalitionError) -> String? {
+        guard let v = values[tag] else { return nil }
+        return try Self.decodeText(v, name, maxBytes: maxBytes)
+    }
+
+    func requireText(_ tag: UInt8, _ name: String, maxBytes: Int) throws(CoalitionError) -> String {
+        guard let t = try text(tag, name, maxBytes: maxBytes) else {
+            throw CoalitionError(.malformedEntry, "is required", field: name)
+        }
+        return t
+    }
+
+    func u8(_ tag: UInt8, _ name: String) throws(CoalitionError) -> UInt8? {
+        try bytes(tag, name, count: 1)?.first
+    }
+
+    func i64(_ tag: UInt8, _ name: String) throws(CoalitionError) -> Int64? {
+        guard let b = try bytes(tag, name, count: 8) else { return nil }
+        var r = ByteReader(b[...])
+        return r.i64()
+    }
+
+    func texts(_ tag: UInt8, _ name: String, maxItems: Int, maxBytes: Int) throws(CoalitionError) -> [String]? {
+        guard let v = values[tag] else { return nil }
+        var reader = ByteReader(v)
+        var out: [String] = []
+        while !reader.isAtEnd {
+            guard let len = reader.u32(), let item = reader.take(Int(len)) else {
+                throw CoalitionError(.malformedEntry, "a list item is truncated", field: name)
+            }
+            out.append(try Self.decodeText(item, name, maxBytes: maxBytes))
+            guard out.count <= maxItems else {
+                throw CoalitionError(.tooLarge, "at most \(maxItems) items", field: name)
+            }
+        }
+        return out
+    }
+
+    /// Strict UTF-8 with no NUL, within a byte limit.
+    static func decodeText(_ v: ArraySlice<UInt8>, _ name: String, maxBytes: Int) throws(CoalitionError) -> String {
+        guard v.count <= maxBytes else {
+            throw CoalitionError(.tooLarge, "is \(v.count) bytes; the limit is \(maxBytes)", field: name)
+        }
+        guard let s = String(validating: v, as: UTF8.self) else {
+            throw CoalitionError(.malformedEntry, "is not valid UTF-8", field: name)
+        }
+        guard !v.contains(0) else {
+            throw CoalitionError(.malformedEntry, "contains a NUL byte", field: name)
+        }
+        return s
+    }
+}

@@ -1,0 +1,301 @@
+import CoalitionCore
+import CoalitionCrypto
+import Foundation
+import GRDB
+import Logging
+
+/// The node's repository: verifies, stores and merges entries, and answers queries about the
+/// merged state. Thread-safe; writes are serialised by SQLite (also across processes, so the
+/// CLI can publish while the daemon runs).
+public final class EntryStore: Sendable {
+    /// The database.
+    public let database: AppDatabase
+    /// The key sealed entries are opened with (this node's member key), if any.
+    public let reader: Signer?
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - reader: this node's key; sealed entries addressed to it are decrypted and applied.
+    public init(database: AppDatabase, reader: Signer?, logger: Logger = Logger(label: "coalition.store")) {
+        self.database = database
+        self.reader = reader
+        self.logger = logger
+    }
+
+    // MARK: - Writing
+
+    /// Verifies a batch (signatures and bodies, on all cores) and stores it in one transaction.
+    ///
+    /// The write is atomic: either every accepted entry of the batch is stored with its effects,
+    /// or (on an error, or for an atomic policy with an invalid entry) none is. Entries whose
+    /// predecessor is missing are kept as pending and applied once it arrives.
+    public func ingest(_ entries: [Entry], policy: IngestPolicy = .acceptAll, now: Int64 = .nowMillis) throws -> IngestReport {
+        let reader = self.reader
+        let checked: [Result<VerifiedEntry, CoalitionError>] = entries.parallelMap { e in
+            do throws(CoalitionError) { return .success(VerifiedEntry(entry: e, body: try e.validateIntrinsic(), reader: reader)) } catch {
+                return .failure(error)
+            }
+        }
+        return try write(checked, policy: policy, now: now)
+    }
+
+    /// Decodes raw entry bytes and ingests them; undecodable items are rejected by index.
+    public func ingest(encoded: [[UInt8]], policy: IngestPolicy = .acceptAll, now: Int64 = .nowMillis) throws -> IngestReport {
+        let reader = self.reader
+        let checked: [Result<VerifiedEntry, CoalitionError>] = encoded.parallelMap { bytes in
+            do throws(CoalitionError) {
+                let e = try Entry(decoding: bytes)
+                return .success(VerifiedEntry(entry: e, body: try e.validateIntrinsic(), reader: reader))
+            } catch { return .failure(error) }
+        }
+        return try write(checked, policy: policy, now: now)
+    }
+
+    private func write(_ checked: [Result<VerifiedEntry, CoalitionError>], policy: IngestPolicy, now: Int64) throws -> IngestReport {
+        var early: [IngestReport.Rejection] = []
+        for (i, r) in checked.enumerated() {
+            switch r {
+            case .failure(let error):
+                early.append(.init(index: i, code: error.code, message: error.description))
+            case .success(let v):
+                if let accepted = policy.acceptedAuthors, !accepted.contains(v.entry.author) {
+                    early.append(.init(index: i, code: .forbidden, message: "author \(MemberID(publicKey: v.entry.author).short) is not an accepted member"))
+                }
+            }
+        }
+        if policy.atomic && !early.isEmpty {
+            var report = IngestReport()
+            report.rejected = early
+            report.rolledBack = true
+            logRejections(report)
+            return report
+        }
+        let refused = Set(early.map(\.index))
+        let reader = self.reader
+        var report: IngestReport
+        do {
+            report = try database.writer.write { db in
+                let writer = try IngestWriter(db: db, reader: reader, now: now)
+                for (i, r) in checked.enumerated() where !refused.contains(i) {
+                    guard case .success(let v) = r else { continue }
+                    if try !writer.write(v, index: i), policy.atomic { throw AtomicBatchRejected(report: writer.report) }
+                }
+                try writer.finish()
+                return writer.report
+            }
+        } catch let rollback as AtomicBatchRejected {
+            report = IngestReport()
+            report.rejected = rollback.report.rejected
+            report.rolledBack = true
+        }
+        report.rejected = (early + report.rejected).sorted { $0.index < $1.index }
+        logRejections(report)
+        if report.applied > 0 {
+            logger.debug("ingested entries", metadata: ["entries.applied": "\(report.applied)", "entries.pending": "\(report.pending)"])
+        }
+        return report
+    }
+
+    private func logRejections(_ report: IngestReport) {
+        for r in report.rejected.prefix(20) {
+            logger.info("entry rejected", metadata: ["batch.index": "\(r.index)", "reason.code": "\(r.code)", "reason": "\(r.message)"])
+        }
+    }
+
+    /// What a local author wants to append.
+    public enum Draft: Sendable {
+        /// A plaintext body.
+        case plain(Body)
+        /// A body encrypted to `recipients` (the author is added automatically).
+        case sealed(Body, recipients: [PublicKey])
+    }
+
+    /// Signs and appends entries to `signer`'s own chain, in one transaction: the head is read
+    /// and extended under the write lock, so concurrent publishers never fork the chain.
+    /// - Throws: `CoalitionError` (`forbidden` when the chain was closed by a key rotation).
+    @discardableResult
+    public func append(_ drafts: [Draft], by signer: Signer, now: Int64 = .nowMillis) throws -> [Entry] {
+        let reader = self.reader
+        return try database.writer.write { db in
+            let author = signer.publicKey
+            var seq: UInt64 = 0
+            var prev = EntryID.zero
+            var lastTimestamp: Int64 = 0
+            if let row = try Row.fetchOne(db, sql: """
+                SELECT e.seq, e.id, e.timestamp, e.bodyType FROM author a JOIN entry e ON e.id = a.headID WHERE a.key = ?
+                """, arguments: [author.data]) {
+                seq = UInt64(row["seq"] as Int64)
+                prev = try EntryID(bytes: row["id"] as Data)
+                lastTimestamp = row["timestamp"]
+                if UInt16(row["bodyType"] as Int) == BodyType.keyRotation {
+                    throw CoalitionError(.forbidden, "this member key was rotated; sign with the successor key")
+                }
+            }
+            let writer = try IngestWriter(db: db, reader: reader, now: now)
+            var out: [Entry] = []
+            for (i, draft) in drafts.enumerated() {
+                seq += 1
+                let body: Body
+                switch draft {
+                case .plain(let b): body = b
+                case .sealed(let inner, let recipients):
+                    body = .sealed(try SealedEnvelope.seal(inner, author: author, seq: seq, recipients: recipients))
+                }
+                let entry = try Entry.sign(by: signer, seq: seq, prev: prev, timestamp: max(now, lastTimestamp), body: body)
+                let decoded = try entry.decodeBody()  // self-check: never store what we could not read back
+                guard try writer.write(VerifiedEntry(entry: entry, body: decoded, reader: reader), index: i) else {
+                    throw CoalitionError(.brokenChain, writer.firstFailure?.message ?? "the entry did not link to the chain head")
+                }
+                prev = entry.id
+                lastTimestamp = entry.timestamp
+                out.append(entry)
+            }
+            try writer.finish()
+            return out
+        }
+    }
+
+    // MARK: - Reading
+
+    /// One signal by ID.
+    public func signal(_ id: EntryID) throws -> SignalRow? {
+        try database.writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(SignalRow.columns) FROM signal WHERE id = ?", arguments: [id.data]).map(SignalRow.init)
+        }
+    }
+
+    /// Every signal of an indicator (kind, canonical value), active or not, sorted by ID.
+    public func signals(kind: SignalKind, value: String) throws -> [SignalRow] {
+        try database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT \(SignalRow.columns) FROM signal WHERE kind = ? AND value = ? ORDER BY id",
+                             arguments: [kind.name, value]).map(SignalRow.init)
+        }
+    }
+
+    /// A filtered page of signals, newest first.
+    public func listSignals(kind: SignalKind? = nil, category: String? = nil, author: PublicKey? = nil,
+                            includeInactive: Bool = false, now: Int64 = .nowMillis, limit: Int = 100) throws -> [SignalRow] {
+        var clauses: [String] = []
+        var args: [any DatabaseValueConvertible] = []
+        if let kind { clauses.append("kind = ?"); args.append(kind.name) }
+        if let category { clauses.append("(category = ? OR category LIKE ?)"); args.append(category); args.append(category + "/%") }
+        if let author { clauses.append("author = ?"); args.append(author.data) }
+        if !includeInactive { clauses.append("retractedBy IS NULL AND (expiresAt IS NULL OR expiresAt > ?)"); args.append(now) }
+        let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        args.append(limit)
+        return try database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT \(SignalRow.columns) FROM signal \(whereSQL) ORDER BY publishedAt DESC, id LIMIT ?",
+                             arguments: StatementArguments(args)).map(SignalRow.init)
+        }
+    }
+
+    /// The winning opinions on a signal, sorted by author.
+    public func opinions(on target: EntryID) throws -> [OpinionRow] {
+        try database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM opinion WHERE target = ? ORDER BY author", arguments: [target.data]).map { row in
+                OpinionRow(author: try PublicKey(bytes: row["author"] as Data), target: target,
+                           entry: try EntryID(bytes: row["entry"] as Data), seq: UInt64(row["seq"] as Int64),
+                           stance: Opinion.Stance(rawValue: UInt8(row["stance"] as Int)) ?? .seen,
+                           note: row["note"], timestamp: row["timestamp"])
+            }
+        }
+    }
+
+    /// The aggregate verdict of a signal.
+    public func verdict(of target: EntryID) throws -> Verdict {
+        let ops = try opinions(on: target)
+        return Verdict(confirms: ops.count { $0.stance == .confirm }, disputes: ops.count { $0.stance == .dispute })
+    }
+
+    /// One stored entry.
+    public func entry(_ id: EntryID) throws -> Entry? {
+        try database.writer.read { db in
+            try (Data.fetchOne(db, sql: "SELECT bytes FROM entry WHERE id = ?", arguments: [id.data])).map { try Entry(decoding: [UInt8]($0)) }
+        }
+    }
+
+    /// Entries in local arrival order after `localSeq` (a topological order: predecessors first).
+    /// Returns `(localSeq, bytes)` pairs.
+    public func entries(after localSeq: Int64 = 0, limit: Int = 1000) throws -> [(Int64, [UInt8])] {
+        try database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT localSeq, bytes FROM entry WHERE localSeq > ? ORDER BY localSeq LIMIT ?",
+                             arguments: [localSeq, limit]).map { ($0["localSeq"], [UInt8]($0["bytes"] as Data)) }
+        }
+    }
+
+    /// The head of every known author.
+    public func heads() throws -> [AuthorHead] {
+        try database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM author ORDER BY key").map { row in
+                AuthorHead(author: try PublicKey(bytes: row["key"] as Data), seq: UInt64(row["headSeq"] as Int64),
+                           id: try EntryID(bytes: row["headID"] as Data), entryCount: row["entryCount"],
+                           equivocating: row["equivocating"])
+            }
+        }
+    }
+
+    /// Changes after `cursor`, oldest first.
+    public func changes(after cursor: Int64, limit: Int = 1000) throws -> [ChangeRecord] {
+        try database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM change WHERE cursor > ? ORDER BY cursor LIMIT ?", arguments: [cursor, limit]).map { row in
+                ChangeRecord(cursor: row["cursor"], kind: ChangeRecord.Kind(rawValue: row["type"]) ?? .added,
+                             signal: try (row["signal"] as Data?).map { try EntryID(bytes: $0) },
+                             entry: try EntryID(bytes: row["entry"] as Data), at: row["at"])
+            }
+        }
+    }
+
+    /// Counts of what the store holds.
+    public func statistics(now: Int64 = .nowMillis) throws -> StoreStatistics {
+        try database.writer.read { db in
+            var s = StoreStatistics()
+            s.entries = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entry") ?? 0
+            s.pending = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pending") ?? 0
+            s.authors = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM author") ?? 0
+            s.signals = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM signal") ?? 0
+            s.activeSignals = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM signal WHERE retractedBy IS NULL AND (expiresAt IS NULL OR expiresAt > ?)", arguments: [now]) ?? 0
+            s.unreadable = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entry WHERE bodyType = ? AND readable = 0", arguments: [Int(BodyType.sealed)]) ?? 0
+            for row in try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) AS n FROM signal GROUP BY kind") {
+                s.signalsByKind[row["kind"]] = row["n"]
+            }
+            return s
+        }
+    }
+
+    /// The state digest of `Protocol/SPEC.md` §7.6, computed from the merged-state tables.
+    /// Equal to `MergedState.digest()` for the same entries and reader.
+    public func stateDigest() throws -> [UInt8] {
+        try database.writer.read { db in
+            var lines: [String] = []
+            for row in try Row.fetchAll(db, sql: "SELECT id, retractedBy FROM signal") {
+                lines.append(StateDigest.signalLine(id: try EntryID(bytes: row["id"] as Data),
+                                                    retractedBy: try (row["retractedBy"] as Data?).map { try EntryID(bytes: $0) }))
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT author, target, entry FROM opinion") {
+                lines.append(StateDigest.opinionLine(author: try PublicKey(bytes: row["author"] as Data),
+                                                     target: try EntryID(bytes: row["target"] as Data),
+                                                     entry: try EntryID(bytes: row["entry"] as Data)))
+            }
+            for key in try Data.fetchAll(db, sql: "SELECT key FROM author WHERE equivocating = 1") {
+                lines.append(StateDigest.equivocatorLine(try PublicKey(bytes: key)))
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT author, successor FROM rotation") {
+                lines.append(StateDigest.rotationLine(author: try PublicKey(bytes: row["author"] as Data),
+                                                      successor: try PublicKey(bytes: row["successor"] as Data)))
+            }
+            for id in try Data.fetchAll(db, sql: "SELECT id FROM entry WHERE bodyType = ? AND readable = 0", arguments: [Int(BodyType.sealed)]) {
+                lines.append(StateDigest.unreadableLine(try EntryID(bytes: id)))
+            }
+            return StateDigest.digest(lines)
+        }
+    }
+}
+
+private struct AtomicBatchRejected: Error {
+    let report: IngestReport
+}
+
+extension Int64 {
+    /// Milliseconds since the Unix epoch, now.
+    public static var nowMillis: Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+}

@@ -1,0 +1,66 @@
+import CoalitionCore
+import CoalitionCrypto
+
+/// Local policy for ingest: which authors this node accepts. Kept apart from validity, which
+/// is the same on every node.
+public struct IngestPolicy: Sendable {
+    /// Authors whose entries are stored; nil accepts every author.
+    public var acceptedAuthors: Set<PublicKey>?
+    /// When true, one invalid entry rejects the whole batch and nothing is stored
+    /// (used for batches from a single peer or file that must be all-or-nothing).
+    public var atomic: Bool
+
+    public init(acceptedAuthors: Set<PublicKey>? = nil, atomic: Bool = false) {
+        self.acceptedAuthors = acceptedAuthors
+        self.atomic = atomic
+    }
+
+    /// Accepts every valid entry, skipping invalid ones.
+    public static let acceptAll = IngestPolicy()
+}
+
+/// What an ingest did with each entry of a batch.
+public struct IngestReport: Sendable, Equatable {
+    /// An entry that was refused.
+    public struct Rejection: Sendable, Equatable {
+        /// Its position in the batch.
+        public let index: Int
+        public let code: CoalitionError.Code
+        public let message: String
+    }
+    /// Entries stored and applied (including pending ones they released).
+    public var applied = 0
+    /// Entries already stored or pending.
+    public var duplicates = 0
+    /// Entries stored as pending: their predecessor has not arrived.
+    public var pending = 0
+    /// Pending entries (from this or earlier batches) applied because their predecessor arrived.
+    public var released = 0
+    /// Pending entries dropped when their predecessor arrived and they did not link to it.
+    public var discarded = 0
+    /// Refused entries.
+    public var rejected: [Rejection] = []
+    /// True when an atomic batch was refused as a whole.
+    public var rolledBack = false
+    /// IDs of newly applied entries, in the order they were applied.
+    public var appliedIDs: [EntryID] = []
+
+    public init() {}
+}
+
+/// An entry that passed the intrinsic rules, with the body this node can read.
+struct VerifiedEntry: Sendable {
+    let entry: Entry
+    let body: Body
+    let readable: Body?
+
+    init(entry: Entry, body: Body, reader: Signer?) {
+        self.entry = entry
+        self.body = body
+        if case .sealed(let envelope) = body {
+            self.readable = reader.flatMap { envelope.open(with: $0, author: entry.author, seq: entry.seq) }
+        } else {
+            self.readable = body
+        }
+    }
+}

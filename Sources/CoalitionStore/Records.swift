@@ -1,0 +1,96 @@
+import CoalitionCore
+import CoalitionCrypto
+import Foundation
+import GRDB
+
+/// A signal as the store holds it: the signal, its source and its retraction.
+public struct SignalRow: Sendable, Hashable {
+    public let id: EntryID
+    public let author: PublicKey
+    public let seq: UInt64
+    public let publishedAt: Int64
+    public let signal: Signal
+    public let restricted: Bool
+    public let retractedBy: EntryID?
+    public let retractReason: String?
+
+    /// Whether it is neither retracted nor expired at `now` (ms since epoch).
+    public func isActive(now: Int64) -> Bool {
+        guard retractedBy == nil else { return false }
+        if let e = signal.expiresAt, now >= e { return false }
+        return true
+    }
+
+    static let columns = "id, author, seq, publishedAt, kind, value, category, severity, tlp, labels, expiresAt, note, quality, restricted, retractedBy, retractReason"
+
+    init(row: Row) {
+        id = try! EntryID(bytes: row["id"] as Data)
+        author = try! PublicKey(bytes: row["author"] as Data)
+        seq = UInt64(row["seq"] as Int64)
+        publishedAt = row["publishedAt"]
+        let labelText: String = row["labels"]
+        signal = Signal(
+            validated: try! SignalKind(name: row["kind"]), value: row["value"], category: row["category"],
+            severity: Severity(rawValue: UInt8(row["severity"] as Int)) ?? .medium,
+            tlp: TLP(rawValue: UInt8(row["tlp"] as Int)) ?? .green,
+            labels: labelText.isEmpty ? [] : labelText.split(separator: "\n").map(String.init),
+            expiresAt: row["expiresAt"], note: row["note"], quality: (row["quality"] as Int?).map { UInt8($0) })
+        restricted = row["restricted"]
+        retractedBy = (row["retractedBy"] as Data?).map { try! EntryID(bytes: $0) }
+        retractReason = row["retractReason"]
+    }
+}
+
+/// One member's winning opinion on a signal.
+public struct OpinionRow: Sendable, Hashable {
+    public let author: PublicKey
+    public let target: EntryID
+    public let entry: EntryID
+    public let seq: UInt64
+    public let stance: Opinion.Stance
+    public let note: String?
+    public let timestamp: Int64
+}
+
+/// The head of one author's chain, as this node knows it.
+public struct AuthorHead: Sendable, Hashable {
+    public let author: PublicKey
+    public let seq: UInt64
+    public let id: EntryID
+    public let entryCount: Int
+    public let equivocating: Bool
+}
+
+/// One row of the change feed. Cursors only ever increase and survive restarts.
+public struct ChangeRecord: Sendable, Hashable {
+    /// What changed.
+    public enum Kind: String, Sendable {
+        /// A signal became known (including a restricted one this node can read).
+        case added
+        /// A signal was retracted by its author.
+        case retracted
+        /// A member's winning opinion on a signal changed.
+        case opinion
+        /// An author was caught signing two entries with one sequence number.
+        case equivocation
+        /// An author rotated its key.
+        case rotation
+    }
+    public let cursor: Int64
+    public let kind: Kind
+    public let signal: EntryID?
+    public let entry: EntryID
+    public let at: Int64
+}
+
+/// Counts for `status` and metrics.
+public struct StoreStatistics: Sendable, Equatable {
+    public var entries = 0
+    public var pending = 0
+    public var authors = 0
+    public var signals = 0
+    public var activeSignals = 0
+    public var unreadable = 0
+    public var signalsByKind: [String: Int] = [:]
+}
+

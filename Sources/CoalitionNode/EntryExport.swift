@@ -1,0 +1,121 @@
+import CoalitionCore
+import CoalitionCrypto
+import CoalitionStore
+import Foundation
+
+/// The JSONL export of signed entries (`Protocol/SPEC.md` §9): one object per line, with the
+/// complete canonical entry in base64 and a few decoded fields for convenience. Anyone can
+/// verify an export with the spec alone: decode `entry`, check the Ed25519 signature over the
+/// domain prefix and the signed bytes, and hash the entry to get `id`.
+public struct ExportedEntry: Codable, Sendable, Equatable {
+    /// Lowercase hex entry ID.
+    public var id: String
+    /// Author member ID.
+    public var author: String
+    /// Author sequence number.
+    public var seq: UInt64
+    /// Body type name (`publish`, `retract`, `opinion`, `key-rotation`, `sealed`, or `type-N`).
+    public var type: String
+    /// The complete canonical entry, standard base64.
+    public var entry: String
+
+    public init(_ e: Entry) {
+        id = e.id.hex
+        author = MemberID(publicKey: e.author).description
+        seq = e.seq
+        type = Self.typeName(e.bodyType)
+        entry = Data(e.bytes).base64EncodedString()
+    }
+
+    static func typeName(_ t: UInt16) -> String {
+        switch t {
+        case BodyType.publish: "publish"
+        case BodyType.retract: "retract"
+        case BodyType.opinion: "opinion"
+        case BodyType.keyRotation: "key-rotation"
+        case BodyType.sealed: "sealed"
+        default: "type-\(t)"
+        }
+    }
+
+    /// One JSONL line (no trailing newline), keys sorted.
+    public func jsonLine() -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try! enc.encode(self), as: UTF8.self)
+    }
+
+    /// Parses a JSONL line back to entry bytes, checking that `id` matches.
+    /// - Throws: `malformedEntry` naming what is wrong.
+    public static func decodeLine(_ line: Substring) throws(CoalitionError) -> [UInt8] {
+        guard let obj = try? JSONDecoder().decode(ExportedEntry.self, from: Data(line.utf8)) else {
+            throw CoalitionError(.malformedEntry, "not an exported entry object (truncated line?)")
+        }
+        guard let bytes = Data(base64Encoded: obj.entry) else {
+            throw CoalitionError(.malformedEntry, "is not valid base64", field: "entry")
+        }
+        let b = [UInt8](bytes)
+        let e = try Entry(decoding: b)
+        guard e.id.hex == obj.id.lowercased() else {
+            throw CoalitionError(.malformedEntry, "the entry hashes to \(e.id.hex), not the stated id", field: "id")
+        }
+        return b
+    }
+}
+
+/// Streams every stored entry as JSONL, in local arrival order (predecessors first).
+public struct EntryExporter: Sendable {
+    let store: EntryStore
+    public init(store: EntryStore) { self.store = store }
+
+    /// Writes every entry to `write`, one line each. Returns the number written.
+    public func export(_ write: (String) throws -> Void) throws -> Int {
+        var cursor: Int64 = 0
+        var n = 0
+        while true {
+            let page = try store.entries(after: cursor, limit: 5_000)
+            guard let last = page.last else { return n }
+            for (_, bytes) in page {
+                try write(ExportedEntry(try Entry(decoding: bytes)).jsonLine())
+                n += 1
+            }
+            cursor = last.0
+        }
+    }
+}
+
+/// Ingests an export (signed entries from any member) after full verification.
+public struct EntryImporter: Sendable {
+    let node: NodeDirectory
+    public init(node: NodeDirectory) { self.node = node }
+
+    /// Verifies and stores every line; problems are reported with their line numbers.
+    public func run(data: Data) throws -> SignalImporter.Report {
+        var report = SignalImporter.Report()
+        var batch: [[UInt8]] = []
+        var batchLines: [Int] = []
+        func flush() throws {
+            guard !batch.isEmpty else { return }
+            let r = try node.store.ingest(encoded: batch, policy: node.ingestPolicy)
+            report.published += r.applied
+            for rej in r.rejected { report.rejected.append(.init(line: batchLines[rej.index], reason: rej.message)) }
+            if r.duplicates > 0 { report.skipped.append(.init(line: batchLines.first!, reason: "\(r.duplicates) entries already stored")) }
+            batch.removeAll(); batchLines.removeAll()
+        }
+        for (i, raw) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            let line = Substring(decoding: raw, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if line.isEmpty { continue }
+            report.lines += 1
+            do {
+                batch.append(try ExportedEntry.decodeLine(Substring(line)))
+                batchLines.append(i + 1)
+            } catch {
+                report.rejected.append(.init(line: i + 1, reason: error.description))
+            }
+            if batch.count >= 2_000 { try flush() }
+        }
+        try flush()
+        report.rejected.sort { $0.line < $1.line }
+        return report
+    }
+}

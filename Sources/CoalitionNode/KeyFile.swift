@@ -1,0 +1,75 @@
+import CoalitionCore
+import CoalitionCrypto
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The member's secret key on disk: a text file holding the base64 Ed25519 seed, mode 0600.
+///
+/// Reading refuses a file that group or others can read or write, naming the fix (`chmod 600`).
+/// The seed is never logged, and every buffer that held it is wiped with `sodium_memzero`.
+public enum KeyFile {
+    static let header = """
+        # Coalition member secret key (Ed25519 seed, base64). KEEP PRIVATE: mode 0600, never share,
+        # never paste into tickets or logs. Anyone holding it can publish as your platform.
+        """
+
+    /// Creates a new key file with mode 0600. Fails if the file exists.
+    /// - Throws: `CoalitionError(.keyFile)` naming the path and the reason.
+    public static func create(at path: String, signer: Signer) throws(CoalitionError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else {
+            let reason = errno == EEXIST ? "already exists; refusing to overwrite a member key" : String(cString: strerror(errno))
+            throw CoalitionError(.keyFile, "cannot create key file \(path): \(reason)")
+        }
+        defer { close(fd) }
+        // The umask cannot loosen 0600, but a pre-set ACL or odd umask could tighten it oddly; set it exactly.
+        fchmod(fd, 0o600)
+        var seed = signer.exportSeed()
+        defer { Memory.wipe(&seed) }
+        var text = Array((header + "\n" + Data(seed).base64EncodedString() + "\n").utf8)
+        defer { Memory.wipe(&text) }
+        let written = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == text.count, fsync(fd) == 0 else {
+            throw CoalitionError(.keyFile, "cannot write key file \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Loads the signer from a key file.
+    /// - Throws: `CoalitionError(.keyFile)` when the file is missing, has loose permissions, or is malformed.
+    public static func load(from path: String) throws(CoalitionError) -> Signer {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            throw CoalitionError(.keyFile, "cannot read key file \(path): \(String(cString: strerror(errno))) (run 'coalition init' first?)")
+        }
+        let mode = st.st_mode & 0o777
+        guard mode & 0o077 == 0 else {
+            throw CoalitionError(.keyFile, "key file \(path) has permissions \(String(mode, radix: 8)), which let other users read it; run: chmod 600 \(path)")
+        }
+        guard var data = FileManager.default.contents(atPath: path) else {
+            throw CoalitionError(.keyFile, "cannot read key file \(path)")
+        }
+        defer { data.resetBytes(in: 0..<data.count) }
+        var body = [UInt8]()
+        defer { Memory.wipe(&body) }
+        // Skip comment lines; the first other non-empty line is the base64 seed.
+        for line in data.split(separator: UInt8(ascii: "\n")) {
+            let trimmed = line.filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\t") }
+            if trimmed.isEmpty || trimmed.first == UInt8(ascii: "#") { continue }
+            body = Array(trimmed)
+            break
+        }
+        guard var seed = Data(base64Encoded: Data(body)) else {
+            throw CoalitionError(.keyFile, "key file \(path) is malformed: expected a base64 Ed25519 seed")
+        }
+        defer { seed.resetBytes(in: 0..<seed.count) }
+        guard seed.count == Signer.seedByteCount, let signer = try? Signer(seed: seed) else {
+            throw CoalitionError(.keyFile, "key file \(path) is malformed: the seed must be 32 bytes, got \(seed.count)")
+        }
+        return signer
+    }
+}

@@ -1,0 +1,88 @@
+import CoalitionCore
+import CoalitionCrypto
+import CoalitionStore
+import Foundation
+import Logging
+
+/// A node's data directory, opened: its configuration, its member key and its store.
+///
+/// Layout: `coalition.yaml` (configuration), `member.key` (secret key, 0600) and
+/// `coalition.sqlite` (+ WAL files). The directory is created with mode 0700.
+public struct NodeDirectory: Sendable {
+    /// The configuration file's name inside the data directory.
+    public static let configFileName = "coalition.yaml"
+
+    /// The directory's absolute path.
+    public let path: String
+    /// The parsed configuration.
+    public let configuration: NodeConfiguration
+    /// This node's member key.
+    public let signer: Signer
+    /// The store.
+    public let store: EntryStore
+
+    /// This node's member ID.
+    public var memberID: MemberID { MemberID(publicKey: signer.publicKey) }
+
+    /// The default data directory: `$COALITION_DATA_DIR`, else `~/.coalition`.
+    public static var defaultPath: String {
+        if let env = ProcessInfo.processInfo.environment["COALITION_DATA_DIR"], !env.isEmpty { return env }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".coalition").path
+    }
+
+    /// Creates a new node: directory (0700), key file (0600), configuration and an empty store.
+    /// - Throws: `CoalitionError(.configuration)` if a node already exists there.
+    @discardableResult
+    public static func initialize(at path: String, name: String, logger: Logger = Logger(label: "coalition")) throws -> NodeDirectory {
+        let dir = URL(fileURLWithPath: path).standardizedFileURL.path
+        let fm = FileManager.default
+        let configPath = dir + "/" + configFileName
+        guard !fm.fileExists(atPath: configPath) else {
+            throw CoalitionError(.configuration, "a node already exists in \(dir) (\(configFileName) is present); use 'coalition id' to see it")
+        }
+        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        var config = NodeConfiguration(name: name)
+        config.name = name
+        let signer = Signer()
+        try KeyFile.create(at: dir + "/" + config.keyFile, signer: signer)
+        let text = config.renderCommented(memberID: MemberID(publicKey: signer.publicKey))
+        try text.write(toFile: configPath, atomically: true, encoding: .utf8)
+        logger.info("initialised node", metadata: ["node.name": "\(name)", "member.id": "\(MemberID(publicKey: signer.publicKey))", "data.dir": "\(dir)"])
+        return try open(at: dir, logger: logger)
+    }
+
+    /// Opens an existing node.
+    /// - Throws: `CoalitionError` for a missing or invalid configuration or key file.
+    public static func open(at path: String, logger: Logger = Logger(label: "coalition")) throws -> NodeDirectory {
+        let dir = URL(fileURLWithPath: path).standardizedFileURL.path
+        let configPath = dir + "/" + configFileName
+        guard let data = FileManager.default.contents(atPath: configPath), let text = String(data: data, encoding: .utf8) else {
+            throw CoalitionError(.configuration, "no node in \(dir): \(configFileName) is missing; run 'coalition init --name <platform> --data-dir \(dir)'")
+        }
+        let config = try NodeConfiguration.parse(text, path: configPath)
+        let signer = try KeyFile.load(from: resolve(config.keyFile, in: dir))
+        let database = try AppDatabase.open(path: resolve(config.database, in: dir))
+        let store = EntryStore(database: database, reader: signer, logger: logger)
+        return NodeDirectory(path: dir, configuration: config, signer: signer, store: store)
+    }
+
+    /// The ingest policy the configuration implies: configured members plus this node.
+    public var ingestPolicy: IngestPolicy {
+        guard !configuration.members.isEmpty else { return .acceptAll }
+        var keys: Set<PublicKey> = [signer.publicKey]
+        for m in configuration.members { if let id = try? MemberID(parsing: m.id) { keys.insert(id.publicKey) } }
+        return IngestPolicy(acceptedAuthors: keys)
+    }
+
+    /// The display name for an author: "self", a configured member's name, or its short ID.
+    public func displayName(of author: PublicKey) -> String {
+        if author == signer.publicKey { return configuration.name }
+        let id = MemberID(publicKey: author)
+        if let m = configuration.members.first(where: { (try? MemberID(parsing: $0.id)) == id }) { return m.name }
+        return id.short
+    }
+
+    static func resolve(_ p: String, in dir: String) -> String {
+        p.hasPrefix("/") ? p : dir + "/" + p
+    }
+}

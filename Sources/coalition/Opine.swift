@@ -1,0 +1,28 @@
+import ArgumentParser
+import CoalitionCore
+import CoalitionNode
+
+struct Opine: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Record this platform's opinion on any signal: confirm, dispute (false positive) or seen.",
+        discussion: "The latest opinion per platform and signal wins. A signal with only confirms is 'confirmed'; confirms mixed with disputes make it 'disputed'."
+    )
+
+    @Argument(help: "The signal ID.") var signal: String
+    @Option(help: "confirm, dispute or seen.") var stance: String
+    @Option(help: "An optional note.") var note: String?
+
+    @OptionGroup var node: NodeOptions
+
+    func run() throws {
+        let dir = try node.open()
+        let verdict = try Console.reporting { () throws -> String in
+            let id = try EntryID(hex: signal.lowercased())
+            guard try dir.store.signal(id) != nil else { throw CoalitionError(.notFound, "no signal \(signal) in this node") }
+            let opinion = try Opinion(target: id, stance: try Opinion.Stance(name: stance), note: note)
+            try dir.store.append([.plain(.opinion(opinion))], by: dir.signer)
+            return try dir.store.verdict(of: id).rawValue
+        }
+        print("Recorded \(stance) on \(signal); verdict now: \(verdict)")
+    }
+}

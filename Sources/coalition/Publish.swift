@@ -1,0 +1,54 @@
+import ArgumentParser
+import CoalitionCore
+import CoalitionNode
+import CoalitionStore
+
+struct Publish: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Sign and publish one signal.",
+        discussion: """
+            Kinds and values:
+              pdq     64 hex characters (256-bit PDQ hash); --quality 0–100 optional
+              md5     32 hex characters
+              sha256  64 hex characters
+              url     an http(s) URL, canonicalised (lowercase scheme and host, default port and fragment dropped, …)
+              trend   a hashtag, keyword or phrase naming a dangerous trend (case and Unicode normalised)
+            The category comes from Protocol/taxonomy.json: 'category' or 'category/keyword',
+            for example protection_of_minors/unsafe_challenges.
+            TLP amber+strict and red signals are encrypted to the --recipient members (and this node).
+
+            Example:
+              coalition publish --kind trend --value '#BlackoutChallenge' \\
+                --category protection_of_minors/unsafe_challenges --severity critical --label choking
+            """
+    )
+
+    @Option(help: "pdq, md5, sha256, url or trend.") var kind: String
+    @Option(help: "The hash, URL or trend text.") var value: String
+    @Option(help: "Taxonomy category, 'category' or 'category/keyword'.") var category: String
+    @Option(help: "low, medium, high or critical.") var severity: String = "medium"
+    @Option(help: "clear, green, amber, amber+strict or red.") var tlp: String = "green"
+    @Option(name: .customLong("label"), help: "A free label; repeat for several.") var labels: [String] = []
+    @Option(help: "When the signal stops being active: RFC 3339 date-time or ms since the epoch.") var expiresAt: String?
+    @Option(help: "A short note for other platforms' moderators (at most 1024 bytes).") var note: String?
+    @Option(help: "PDQ quality score, 0–100 (pdq only).") var quality: Int?
+    @Option(name: .customLong("recipient"), help: "A member ID that may read a restricted signal; repeat for several.") var recipients: [String] = []
+    @Flag(help: "Print the published signal as JSON.") var json = false
+
+    @OptionGroup var node: NodeOptions
+
+    func run() throws {
+        let dir = try node.open()
+        let input = SignalInput(kind: kind, value: value, category: category, severity: severity, tlp: tlp, labels: labels,
+                                expiresAt: expiresAt, note: note, quality: quality, recipients: recipients.isEmpty ? nil : recipients)
+        let entry = try Console.reporting { () throws -> Entry in
+            let draft = try input.draft()
+            return try dir.store.append([draft], by: dir.signer)[0]
+        }
+        if json, let row = try dir.store.signal(entry.id) {
+            print(Console.json(try SignalView(row, node: dir)))
+        } else {
+            print("Published signal \(entry.id.hex) (seq \(entry.seq))")
+        }
+    }
+}

@@ -126,13 +126,16 @@ public struct MergedState: Sendable {
     }
 
     /// A digest of the whole state (`Protocol/SPEC.md` §7.6): equal digests mean equal states.
-    public func digest() -> [UInt8] {
+    public func digest() -> [UInt8] { StateDigest.digest(digestLines()) }
+
+    /// The lines the digest is computed over, sorted.
+    public func digestLines() -> [String] {
         var lines: [String] = []
         for s in signals.values { lines.append(StateDigest.signalLine(id: s.id, retractedBy: s.retraction?.entry)) }
         for o in opinions.values { lines.append(StateDigest.opinionLine(author: o.author, target: o.opinion.target, entry: o.entry)) }
         for e in equivocators { lines.append(StateDigest.equivocatorLine(e)) }
         for (a, succs) in rotations { for s in succs { lines.append(StateDigest.rotationLine(author: a, successor: s)) } }
         for u in unreadable { lines.append(StateDigest.unreadableLine(u)) }
-        return StateDigest.digest(lines)
+        return StateDigest.sorted(lines)
     }
 }

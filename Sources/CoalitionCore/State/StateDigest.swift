@@ -15,10 +15,15 @@ public enum StateDigest {
     }
     public static func unreadableLine(_ id: EntryID) -> String { "unreadable \(id.hex)" }
 
+    /// Lines sorted by their UTF-8 bytes.
+    public static func sorted(_ lines: [String]) -> [String] {
+        lines.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+    }
+
     /// SHA-256 of the lines sorted by their UTF-8 bytes, each followed by a newline.
     public static func digest(_ lines: [String]) -> [UInt8] {
         var h = SHA256.Hasher()
-        for l in lines.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+        for l in sorted(lines) {
             h.update(Array(l.utf8) + [0x0a])
         }
         return h.finalize()

@@ -1,0 +1,149 @@
+import CoalitionCore
+import CoalitionCrypto
+import CoalitionStore
+import Foundation
+import Testing
+
+@Suite("Store")
+struct StoreTests {
+    let alice = try! Signer(seed: [UInt8](repeating: 1, count: 32))
+    let bob = try! Signer(seed: [UInt8](repeating: 2, count: 32))
+
+    func tempPath() -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coalition-store-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir.appendingPathComponent("test.sqlite").path
+    }
+
+    func md5(_ n: Int) throws -> Body {
+        .publish(try Signal(kind: .md5, value: String(format: "%032x", n), category: "violence"))
+    }
+
+    @Test("everything reads back after a restart, unknown kinds and body types included")
+    func persistsAcrossRestart() throws {
+        let path = tempPath()
+        var exported: [[UInt8]] = []
+        var digest: [UInt8] = []
+        var lastCursor: Int64 = 0
+        do {
+            let store = EntryStore(database: try .open(path: path), reader: alice)
+            try store.append([
+                .plain(try md5(1)),
+                .plain(.publish(try Signal(kind: .other("audio-fp"), value: "af1:0a1b", category: "violence"))),
+            ], by: alice)
+            // An entry type this version does not know, signed by bob.
+            let unknown = try Entry.sign(by: bob, seq: 1, prev: .zero, timestamp: 5, bodyType: 4242, bodyBytes: [9, 9, 9])
+            let report = try store.ingest([unknown])
+            #expect(report.applied == 1)
+            exported = try store.entries().map(\.1)
+            digest = try store.stateDigest()
+            lastCursor = try store.changes(after: 0).last!.cursor
+        }
+        let reopened = EntryStore(database: try .open(path: path), reader: alice)
+        #expect(try reopened.entries().map(\.1) == exported)
+        #expect(try reopened.stateDigest() == digest)
+        #expect(try reopened.signals(kind: .other("audio-fp"), value: "af1:0a1b").count == 1)
+        let unknownBack = try reopened.entries().map { try Entry(decoding: $0.1) }.first { $0.bodyType == 4242 }
+        #expect(unknownBack?.author == bob.publicKey)
+        // The change cursor keeps increasing after the restart.
+        try reopened.append([.plain(try md5(2))], by: alice)
+        #expect(try reopened.changes(after: lastCursor).first!.cursor > lastCursor)
+        #expect(try reopened.heads().first { $0.author == alice.publicKey }?.seq == 3)
+    }
+
+    @Test("an atomic batch with one bad signature stores nothing")
+    func atomicBatchRollsBack() throws {
+        let store = EntryStore(database: try .inMemory(), reader: nil)
+        let e1 = try Entry.sign(by: bob, seq: 1, prev: .zero, timestamp: 1, body: try md5(1))
+        let e2 = try Entry.sign(by: bob, seq: 2, prev: e1.id, timestamp: 2, body: try md5(2))
+        var bytes = e2.bytes
+        bytes[bytes.count - 3] ^= 0xff
+        let forged = try Entry(decoding: bytes)
+        let report = try store.ingest([e1, forged], policy: IngestPolicy(atomic: true))
+        #expect(report.rolledBack)
+        #expect(report.rejected.map(\.code) == [.badSignature])
+        #expect(try store.statistics().entries == 0)
+    }
+
+    @Test("an atomic batch with a broken chain stores nothing, even entries before it")
+    func atomicBrokenChain() throws {
+        let store = EntryStore(database: try .inMemory(), reader: nil)
+        let e1 = try Entry.sign(by: bob, seq: 1, prev: .zero, timestamp: 10, body: try md5(1))
+        let backwards = try Entry.sign(by: bob, seq: 2, prev: e1.id, timestamp: 5, body: try md5(2))
+        let report = try store.ingest([e1, backwards], policy: IngestPolicy(atomic: true))
+        #expect(report.rolledBack)
+        #expect(report.rejected.map(\.code) == [.brokenChain])
+        #expect(try store.statistics().entries == 0)
+        // Best effort keeps the good one.
+        let lenient = try store.ingest([e1, backwards])
+        #expect(lenient.applied == 1 && lenient.rejected.map(\.code) == [.brokenChain])
+    }
+
+    @Test("entries from authors outside the accepted set are refused and counted")
+    func policyRefusesUnknownAuthors() throws {
+        let store = EntryStore(database: try .inMemory(), reader: nil)
+        let e = try Entry.sign(by: bob, seq: 1, prev: .zero, timestamp: 1, body: try md5(1))
+        let report = try store.ingest([e], policy: IngestPolicy(acceptedAuthors: [alice.publicKey]))
+        #expect(report.rejected.map(\.code) == [.forbidden])
+        #expect(try store.statistics().entries == 0)
+    }
+
+    @Test("a pending entry survives a restart and is applied when its predecessor arrives")
+    func pendingSurvivesRestart() throws {
+        let path = tempPath()
+        let e1 = try Entry.sign(by: bob, seq: 1, prev: .zero, timestamp: 1, body: try md5(1))
+        let e2 = try Entry.sign(by: bob, seq: 2, prev: e1.id, timestamp: 2, body: try md5(2))
+        do {
+            let store = EntryStore(database: try .open(path: path), reader: nil)
+            #expect(try store.ingest([e2]).pending == 1)
+            #expect(try store.signals(kind: .md5, value: String(format: "%032x", 2)).isEmpty)
+        }
+        let store = EntryStore(database: try .open(path: path), reader: nil)
+        let report = try store.ingest([e1])
+        #expect(report.applied == 2 && report.released == 1)
+        #expect(try store.statistics().pending == 0)
+        #expect(try store.signals(kind: .md5, value: String(format: "%032x", 2)).count == 1)
+    }
+
+    @Test("restricted signals are visible to recipients only; relays keep the chain")
+    func restrictedVisibility() throws {
+        let carol = try Signer(seed: [UInt8](repeating: 3, count: 32))
+        var red = try Signal(kind: .sha256, value: String(repeating: "ab", count: 32), category: "protection_of_minors")
+        red.tlp = .red
+        let authorStore = EntryStore(database: try .inMemory(), reader: alice)
+        let entries = try authorStore.append([.sealed(.publish(red), recipients: [bob.publicKey]), .plain(try md5(7))], by: alice)
+        let bobStore = EntryStore(database: try .inMemory(), reader: bob)
+        let carolStore = EntryStore(database: try .inMemory(), reader: carol)
+        #expect(try bobStore.ingest(entries).applied == 2)
+        #expect(try carolStore.ingest(entries).applied == 2)
+        #expect(try bobStore.signals(kind: .sha256, value: red.value).first?.restricted == true)
+        #expect(try carolStore.signals(kind: .sha256, value: red.value).isEmpty)
+        #expect(try carolStore.statistics().unreadable == 1)
+        #expect(try carolStore.signals(kind: .md5, value: String(format: "%032x", 7)).count == 1)  // the chain continued
+        #expect(try authorStore.stateDigest() == bobStore.stateDigest())
+    }
+
+    @Test("two writers appending to one database file never fork the chain")
+    func concurrentAppendsStayLinear() async throws {
+        let path = tempPath()
+        let a = EntryStore(database: try .open(path: path), reader: alice)
+        let b = EntryStore(database: try .open(path: path), reader: alice)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for store in [a, b] {
+                group.addTask {
+                    for i in 0..<25 { try store.append([.plain(try self.md5(i))], by: self.alice) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let heads = try a.heads()
+        #expect(heads.count == 1 && heads[0].seq == 50 && !heads[0].equivocating)
+    }
+
+    @Test("appending after a key rotation is refused")
+    func rotationClosesChain() throws {
+        let store = EntryStore(database: try .inMemory(), reader: alice)
+        try store.append([.plain(.keyRotation(KeyRotation(from: alice.publicKey, to: bob)))], by: alice)
+        #expect(throws: CoalitionError.self) { try store.append([.plain(try md5(1))], by: alice) }
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import Testing
+
+/// End-to-end tests of the `coalition` binary on a real data directory, SQLite file and libsodium.
+@Suite("coalition CLI", .serialized)
+struct CLITests {
+    @Test("init writes a 0600 key, id prints the same member ID, and a loose key file is refused")
+    func initAndKeyPermissions() throws {
+        let cli = CLIRunner()
+        defer { cli.cleanUp() }
+        let r = try cli.run(["init", "--name", "video-app"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let idLine = r.stdout.split(separator: "\n").first { $0.hasPrefix("Member ID: ") }.map { String($0.dropFirst(11)) }
+        let keyPath = cli.dataDir + "/member.key"
+        let attrs = try FileManager.default.attributesOfItem(atPath: keyPath)
+        #expect((attrs[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        let id = try cli.run(["id"])
+        #expect(id.status == 0)
+        #expect(id.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == idLine)
+        // The key never shows up in output or in the configuration.
+        let seedLine = try String(contentsOfFile: keyPath, encoding: .utf8).split(separator: "\n").first { !$0.hasPrefix("#") }!
+        #expect(!r.stdout.contains(seedLine) && !r.stderr.contains(seedLine))
+        #expect(!(try String(contentsOfFile: cli.dataDir + "/coalition.yaml", encoding: .utf8)).contains(seedLine))
+        // A second init refuses to overwrite the member key.
+        #expect(try cli.run(["init", "--name", "again"]).status != 0)
+
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: keyPath)
+        let loose = try cli.run(["id"])
+        #expect(loose.status == 1)
+        #expect(loose.stderr.contains("chmod 600"))
+        #expect(loose.stderr.contains("644"))
+    }
+
+    @Test("publish rejects bad values with an error naming the field")
+    func publishValidation() throws {
+        let cli = CLIRunner()
+        defer { cli.cleanUp() }
+        try cli.run(["init", "--name", "forum"])
+        let badHex = try cli.run(["publish", "--kind", "md5", "--value", "not-a-hash", "--category", "violence"])
+        #expect(badHex.status == 1)
+        #expect(badHex.stderr.contains("value:"))
+        let longNote = try cli.run(["publish", "--kind", "md5", "--value", String(repeating: "a", count: 32), "--category", "violence",
+                                    "--note", String(repeating: "n", count: 1025)])
+        #expect(longNote.status == 1)
+        #expect(longNote.stderr.contains("note:"))
+        #expect(longNote.stderr.contains("1024"))
+        let badCategory = try cli.run(["publish", "--kind", "md5", "--value", String(repeating: "a", count: 32), "--category", "protection_of_minors/nope"])
+        #expect(badCategory.status == 1 && badCategory.stderr.contains("category:"))
+        let redNoRecipients = try cli.run(["publish", "--kind", "md5", "--value", String(repeating: "a", count: 32), "--category", "violence", "--tlp", "red"])
+        #expect(redNoRecipients.status == 1 && redNoRecipients.stderr.contains("recipients:"))
+        // Nothing was stored by the failures; a good publish works and canonicalises.
+        let ok = try cli.run(["publish", "--kind", "url", "--value", "HTTPS://Example.COM:443/a/../b#frag", "--category", "scams_and_fraud/phishing", "--json"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(ok.stdout.contains("\"value\" : \"https://example.com/b\""))
+        let list = try cli.run(["list", "--json"])
+        let rows = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as! [[String: Any]]
+        #expect(rows.count == 1)
+    }
+
+    @Test("importing 10,000 lines with 3 corrupt ones stores 9,997 and reports the 3 by line")
+    func bulkImport() throws {
+        let cli = CLIRunner()
+        defer { cli.cleanUp() }
+        try cli.run(["init", "--name", "photo-app"])
+        var lines = ["kind,value,category,severity,tlp,labels,expires_at,note,quality"]
+        for i in 0..<10_000 {
+            switch i {
+            case 1_234: lines.append("md5,zz-not-hex,violence,high,green,,,,")                          // bad hex
+            case 5_000: lines.append("pdq,\(String(format: "%064x", i)),violence,hi")                   // truncated line
+            case 8_765: lines.append("md5,\(String(format: "%032x", i)),violence,extreme,green,,,,")    // bad severity
+            default: lines.append(i % 2 == 0 ? "md5,\(String(format: "%032x", i)),scams_and_fraud/phishing,medium,green,a;b,,,"
+                                             : "pdq,\(String(format: "%064x", i)),violence,high,amber,,,\"note, with comma\",80")
+            }
+        }
+        let file = cli.dataDir + "-import.csv"
+        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let r = try cli.run(["import", file])
+        #expect(r.status == 2)  // some lines rejected
+        #expect(r.stdout.contains("10000 lines read: 9997 signals published, 0 skipped, 3 rejected."), "\(r.stdout)")
+        // Line numbers count the header as line 1.
+        #expect(r.stdout.contains("line 1236: value:"))
+        #expect(r.stdout.contains("line 5002: has 4 fields but the header has 9 (truncated line?)"))
+        #expect(r.stdout.contains("line 8767: severity:"))
+        let list = try cli.run(["list", "--json", "--limit", "20000"])
+        let rows = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as! [[String: Any]]
+        #expect(rows.count == 9_997)
+        // Importing again publishes nothing new.
+        let again = try cli.run(["import", file])
+        #expect(again.stdout.contains("9997 skipped"))
+    }
+
+    @Test("a truncated JSONL line is reported and the rest imported")
+    func jsonlImport() throws {
+        let cli = CLIRunner()
+        defer { cli.cleanUp() }
+        try cli.run(["init", "--name", "stream"])
+        let file = cli.dataDir + "-import.jsonl"
+        try """
+            {"kind":"trend","value":"#TidePodChallenge","category":"protection_of_minors/unsafe_challenges","severity":"high","labels":["ingestion"]}
+            {"kind":"md5","value":"d41d8cd98f00b204e9800998ecf8427e","categ
+            {"kind":"sha256","value":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","category":"violence","expiresAt":"2030-01-01T00:00:00Z"}
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let r = try cli.run(["import", file])
+        #expect(r.stdout.contains("3 lines read: 2 signals published, 0 skipped, 1 rejected."), "\(r.stdout)")
+        #expect(r.stdout.contains("line 2:"))
+        let show = try cli.run(["list", "--kind", "trend", "--json"])
+        #expect(show.stdout.contains("#tidepodchallenge"))
+    }
+
+    @Test("an export verifies and ingests into another node, which then shows the same state")
+    func exportAndIngest() throws {
+        let a = CLIRunner(), b = CLIRunner()
+        defer { a.cleanUp(); b.cleanUp() }
+        try a.run(["init", "--name", "a"]); try b.run(["init", "--name", "b"])
+        let pub = try a.run(["publish", "--kind", "trend", "--value", "Blackout Challenge", "--category", "protection_of_minors/unsafe_challenges", "--json"])
+        let id = try (JSONSerialization.jsonObject(with: Data(pub.stdout.utf8)) as! [String: Any])["id"] as! String
+        #expect(try a.run(["opine", id, "--stance", "confirm"]).status == 0)
+        let exportFile = a.dataDir + "-export.jsonl"
+        defer { try? FileManager.default.removeItem(atPath: exportFile) }
+        #expect(try a.run(["export", "--output", exportFile]).status == 0)
+        // Corrupt a copy: one changed byte inside the base64 entry is caught by the id/signature checks.
+        var lines = try String(contentsOfFile: exportFile, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines.count == 2)
+        let r = try b.run(["import", "--signed", exportFile])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let show = try b.run(["show", id, "--json"])
+        let view = try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as! [String: Any]
+        #expect(view["verdict"] as? String == "confirmed")
+        #expect(view["authorName"] as? String != "b")
+        lines[1] = lines[1].replacingOccurrences(of: "\"seq\":2", with: "\"seq\":2,\"x\":1")
+        lines[0] = String(lines[0].prefix(lines[0].count / 2))  // truncated line
+        try lines.joined(separator: "\n").write(toFile: exportFile, atomically: true, encoding: .utf8)
+        let c = CLIRunner()
+        defer { c.cleanUp() }
+        try c.run(["init", "--name", "c"])
+        let bad = try c.run(["import", "--signed", exportFile])
+        #expect(bad.status == 2)
+        #expect(bad.stdout.contains("line 1:"))
+    }
+
+    @Test("every subcommand explains itself with --help", arguments: ["init", "id", "publish", "retract", "opine", "list", "show", "import", "export", "demo"])
+    func help(_ sub: String) throws {
+        let r = try CLIRunner().run([sub, "--help"], addDataDir: false)
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("USAGE: coalition \(sub)"))
+        #expect(r.stdout.contains("OVERVIEW:"))
+    }
+
+    @Test("the demo runs and converges")
+    func demo() throws {
+        let r = try CLIRunner().run(["demo"], addDataDir: false)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("✔ identical"))
+    }
+}

@@ -28,12 +28,15 @@ let package = Package(
         .target(name: "CoalitionCrypto", dependencies: ["CSodium"]),
         // Signals, entries, canonical encoding, validity and the merged CRDT state. No I/O.
         .target(name: "CoalitionCore", dependencies: ["CoalitionCrypto"]),
+        // One C call Swift cannot make (variadic sqlite3_config), to tune SQLite before it starts.
+        .target(name: "CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
         // SQLite persistence through GRDB.
         .target(
             name: "CoalitionStore",
             dependencies: [
-                "CoalitionCore",
+                "CoalitionCore", "CSQLiteTuning",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -61,6 +61,13 @@ public struct PublicKey: Hashable, Sendable, Comparable, CustomStringConvertible
         return out
     }
 
+    public static func == (lhs: PublicKey, rhs: PublicKey) -> Bool { lhs.bytes == rhs.bytes }
+
+    /// Ed25519 public keys are uniformly distributed points; 8 bytes suffice for hashing.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(HashPrefix.load(bytes))
+    }
+
     public static func < (lhs: PublicKey, rhs: PublicKey) -> Bool {
         lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
     }

@@ -30,25 +30,46 @@ public final class EntryStore: Sendable {
     /// or (on an error, or for an atomic policy with an invalid entry) none is. Entries whose
     /// predecessor is missing are kept as pending and applied once it arrives.
     public func ingest(_ entries: [Entry], policy: IngestPolicy = .acceptAll, now: Int64 = .nowMillis) throws -> IngestReport {
-        let reader = self.reader
-        let checked: [Result<VerifiedEntry, CoalitionError>] = entries.parallelMap { e in
-            do throws(CoalitionError) { return .success(VerifiedEntry(entry: e, body: try e.validateIntrinsic(), reader: reader)) } catch {
-                return .failure(error)
-            }
-        }
-        return try write(checked, policy: policy, now: now)
+        try commit(prepare(entries), policy: policy, now: now)
     }
 
     /// Decodes raw entry bytes and ingests them; undecodable items are rejected by index.
     public func ingest(encoded: [[UInt8]], policy: IngestPolicy = .acceptAll, now: Int64 = .nowMillis) throws -> IngestReport {
+        try commit(prepare(encoded: encoded), policy: policy, now: now)
+    }
+
+    /// A batch whose intrinsic checks (signature, body, decryption) are done: the CPU-heavy half
+    /// of ingest. Preparing the next batch while the previous one commits keeps every core busy.
+    public struct PreparedBatch: Sendable {
+        fileprivate let items: [Result<VerifiedEntry, CoalitionError>]
+        /// Entries in the batch.
+        public var count: Int { items.count }
+    }
+
+    /// Verifies entries on all cores without touching the database.
+    public func prepare(_ entries: [Entry]) -> PreparedBatch {
         let reader = self.reader
-        let checked: [Result<VerifiedEntry, CoalitionError>] = encoded.parallelMap { bytes in
+        return PreparedBatch(items: entries.parallelMap { e in
+            do throws(CoalitionError) { return .success(VerifiedEntry(entry: e, body: try e.validateIntrinsic(), reader: reader)) } catch {
+                return .failure(error)
+            }
+        })
+    }
+
+    /// Decodes and verifies raw entries on all cores without touching the database.
+    public func prepare(encoded: [[UInt8]]) -> PreparedBatch {
+        let reader = self.reader
+        return PreparedBatch(items: encoded.parallelMap { bytes in
             do throws(CoalitionError) {
                 let e = try Entry(decoding: bytes)
                 return .success(VerifiedEntry(entry: e, body: try e.validateIntrinsic(), reader: reader))
             } catch { return .failure(error) }
-        }
-        return try write(checked, policy: policy, now: now)
+        })
+    }
+
+    /// Stores a prepared batch in one transaction (see ``ingest(_:policy:now:)``).
+    public func commit(_ batch: PreparedBatch, policy: IngestPolicy = .acceptAll, now: Int64 = .nowMillis) throws -> IngestReport {
+        try write(batch.items, policy: policy, now: now)
     }
 
     private func write(_ checked: [Result<VerifiedEntry, CoalitionError>], policy: IngestPolicy, now: Int64) throws -> IngestReport {
@@ -121,9 +142,9 @@ public final class EntryStore: Sendable {
             var seq: UInt64 = 0
             var prev = EntryID.zero
             var lastTimestamp: Int64 = 0
-            if let row = try Row.fetchOne(db, sql: """
-                SELECT e.seq, e.id, e.timestamp, e.bodyType FROM author a JOIN entry e ON e.id = a.headID WHERE a.key = ?
-                """, arguments: [author.data]) {
+            if let headID = try Data.fetchOne(db, sql: "SELECT headID FROM author WHERE key = ?", arguments: [author.data]).map({ try EntryID(bytes: $0) }),
+               let row = try Row.fetchOne(db, sql: "SELECT seq, id, timestamp, bodyType FROM entry WHERE idKey = ? AND id = ?",
+                                          arguments: [headID.storageKey, headID.data]) {
                 seq = UInt64(row["seq"] as Int64)
                 prev = try EntryID(bytes: row["id"] as Data)
                 lastTimestamp = row["timestamp"]
@@ -160,15 +181,15 @@ public final class EntryStore: Sendable {
     /// One signal by ID.
     public func signal(_ id: EntryID) throws -> SignalRow? {
         try database.writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(SignalRow.columns) FROM signal WHERE id = ?", arguments: [id.data]).map(SignalRow.init)
+            try Row.fetchOne(db, sql: "SELECT \(SignalRow.columns) FROM signal WHERE idKey = ? AND id = ?", arguments: [id.storageKey, id.data]).map(SignalRow.init)
         }
     }
 
     /// Every signal of an indicator (kind, canonical value), active or not, sorted by ID.
     public func signals(kind: SignalKind, value: String) throws -> [SignalRow] {
         try database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(SignalRow.columns) FROM signal WHERE kind = ? AND value = ? ORDER BY id",
-                             arguments: [kind.name, value]).map(SignalRow.init)
+            try Row.fetchAll(db, sql: "SELECT \(SignalRow.columns) FROM signal WHERE indicatorKey = ? AND kind = ? AND value = ? ORDER BY id",
+                             arguments: [IndicatorKey(kind: kind, value: value).storageKey, kind.name, value]).map(SignalRow.init)
         }
     }
 
@@ -210,7 +231,7 @@ public final class EntryStore: Sendable {
     /// One stored entry.
     public func entry(_ id: EntryID) throws -> Entry? {
         try database.writer.read { db in
-            try (Data.fetchOne(db, sql: "SELECT bytes FROM entry WHERE id = ?", arguments: [id.data])).map { try Entry(decoding: [UInt8]($0)) }
+            try (Data.fetchOne(db, sql: "SELECT bytes FROM entry WHERE idKey = ? AND id = ?", arguments: [id.storageKey, id.data])).map { try Entry(decoding: [UInt8]($0)) }
         }
     }
 
@@ -234,14 +255,26 @@ public final class EntryStore: Sendable {
         }
     }
 
-    /// Changes after `cursor`, oldest first.
+    /// Changes caused by entries after `cursor`, oldest first, for at most `limit` entries.
     public func changes(after cursor: Int64, limit: Int = 1000) throws -> [ChangeRecord] {
         try database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM change WHERE cursor > ? ORDER BY cursor LIMIT ?", arguments: [cursor, limit]).map { row in
-                ChangeRecord(cursor: row["cursor"], kind: ChangeRecord.Kind(rawValue: row["type"]) ?? .added,
-                             signal: try (row["signal"] as Data?).map { try EntryID(bytes: $0) },
-                             entry: try EntryID(bytes: row["entry"] as Data), at: row["at"])
+            var out: [ChangeRecord] = []
+            for row in try Row.fetchAll(db, sql: """
+                SELECT localSeq, effect, id, target, receivedAt FROM entry WHERE localSeq > ? AND effect != 0 ORDER BY localSeq LIMIT ?
+                """, arguments: [cursor, limit]) {
+                let effect: Int = row["effect"]
+                let id = try EntryID(bytes: row["id"] as Data)
+                let target = try (row["target"] as Data?).map { try EntryID(bytes: $0) }
+                for kind in ChangeRecord.Kind.allCases where effect & kind.bit != 0 {
+                    let signal: EntryID? = switch kind {
+                    case .added: id
+                    case .retracted, .opinion: target
+                    case .equivocation, .rotation: nil
+                    }
+                    out.append(ChangeRecord(cursor: row["localSeq"], kind: kind, signal: signal, entry: id, at: row["receivedAt"]))
+                }
             }
+            return out
         }
     }
 

@@ -4,20 +4,52 @@ import Foundation
 import GRDB
 
 /// Applies verified entries inside one write transaction: chain linkage, pending entries,
-/// equivocation, and the merged-state tables. The SQL counterpart of `Replica` + `MergedState`;
-/// `StoreEquivalenceTests` checks they agree.
+/// equivocation, and the merged-state columns and tables. The SQL counterpart of `Replica` +
+/// `MergedState`; `StoreEquivalenceTests` checks that they agree.
+///
+/// Each entry is one row of `entry`. A publish row carries its signal's columns, and every row
+/// records in `effect` what applying it changed, which is what the change feed reads.
 final class IngestWriter {
     struct Head { var seq: UInt64; var id: EntryID; var count: Int; var equivocating: Bool; var dirty: Bool }
 
     private let db: Database
     private let reader: Signer?
     private let now: Int64
-    private var links: [EntryID: ChainLink] = [:]
+    /// The last entry written per author: almost always the predecessor of that author's next entry.
+    private var lastLink: [PublicKey: ChainLink] = [:]
     private var heads: [PublicKey: Head] = [:]
     private var hasPending: Bool
     private(set) var report = IngestReport()
     /// Set when an atomic batch meets an invalid entry.
     private(set) var firstFailure: IngestReport.Rejection?
+
+    // Hot-path statements, prepared once per connection (GRDB's cache) and bound directly.
+    private static let entryColumns = "id, author, seq, prev, timestamp, bodyType, readable, bytes, receivedAt, idKey, target"
+    private lazy var insertEntry = try! RawStatement(db, "INSERT INTO entry (\(Self.entryColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    private lazy var insertPublishEntry = try! RawStatement(db, """
+        INSERT INTO entry (\(Self.entryColumns), effect, kind, value, category, severity, tlp, labels, expiresAt,
+                           note, quality, indicatorKey, retractedBy, retractSeq, retractReason)
+        SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?21, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, r.entry, r.seq, r.reason
+        FROM (SELECT 1) LEFT JOIN (SELECT entry, seq, reason FROM retraction WHERE target = ?1 AND author = ?2
+                                   ORDER BY seq, entry LIMIT 1) r
+        """)
+    private lazy var setEffect = try! RawStatement(db, "UPDATE entry SET effect = ? WHERE localSeq = ?")
+    private lazy var selectLink = try! RawStatement(db, "SELECT author, seq, timestamp, bodyType FROM entry WHERE idKey = ?1 AND id = ?2")
+    private lazy var selectEntryExists = try! RawStatement(db, "SELECT 1 FROM entry WHERE idKey = ?1 AND id = ?2")
+    private lazy var selectPendingExists = try! RawStatement(db, "SELECT 1 FROM pending WHERE id = ?")
+    private lazy var countAtSeq = try! RawStatement(db, "SELECT COUNT(*) FROM entry WHERE author = ? AND seq = ?")
+    private lazy var upsertOpinion = try! RawStatement(db, """
+        INSERT INTO opinion (author, target, seq, entry, stance, note, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(author, target) DO UPDATE SET seq = excluded.seq, entry = excluded.entry,
+            stance = excluded.stance, note = excluded.note, timestamp = excluded.timestamp
+        WHERE (excluded.seq, excluded.entry) > (opinion.seq, opinion.entry)
+        """)
+    private lazy var insertRetraction = try! RawStatement(db, "INSERT OR IGNORE INTO retraction (target, entry, author, seq, reason) VALUES (?, ?, ?, ?, ?)")
+    private lazy var selectActive = try! RawStatement(db, "SELECT retractedBy IS NULL FROM entry WHERE idKey = ?3 AND id = ?1 AND author = ?2 AND kind IS NOT NULL")
+    private lazy var updateRetracted = try! RawStatement(db, """
+        UPDATE entry SET retractedBy = ?1, retractSeq = ?2, retractReason = ?3
+        WHERE idKey = ?6 AND id = ?4 AND author = ?5 AND kind IS NOT NULL AND (retractedBy IS NULL OR (retractSeq, retractedBy) > (?2, ?1))
+        """)
 
     init(db: Database, reader: Signer?, now: Int64) throws {
         self.db = db
@@ -30,21 +62,21 @@ final class IngestWriter {
     @discardableResult
     func write(_ item: VerifiedEntry, index: Int) throws -> Bool {
         let e = item.entry
-        if hasPending, try db.flag("SELECT EXISTS (SELECT 1 FROM pending WHERE id = ?)", [e.id.data]) == true {
+        if hasPending, try pendingExists(e.id) {
             report.duplicates += 1
             return true
         }
         if e.seq > 1 {
-            guard let prev = try link(e.prev) else {
-                if try entryExists(e.id) { report.duplicates += 1; return true }
+            guard let prev = try link(e.prev, author: e.author) else {
+                if try exists(selectEntryExists, e.id) { report.duplicates += 1; return true }
                 try db.run("INSERT OR IGNORE INTO pending (id, prev, author, seq, bytes) VALUES (?, ?, ?, ?, ?)",
-                               [e.id.data, e.prev.data, e.author.data, Int64(e.seq), Data(e.bytes)])
+                           [e.id.data, e.prev.data, e.author.data, Int64(e.seq), Data(e.bytes)])
                 hasPending = true
                 report.pending += 1
                 return true
             }
             do { try ChainRules.checkLink(e, to: prev) } catch {
-                if try entryExists(e.id) { report.duplicates += 1; return true }
+                if try exists(selectEntryExists, e.id) { report.duplicates += 1; return true }
                 reject(index, error)
                 return false
             }
@@ -73,17 +105,24 @@ final class IngestWriter {
 
     // MARK: - Internals
 
-    private func entryExists(_ id: EntryID) throws -> Bool {
-        try db.flag("SELECT EXISTS (SELECT 1 FROM entry WHERE id = ?)", [id.data]) ?? false
+    private func exists(_ statement: RawStatement, _ id: EntryID) throws -> Bool {
+        statement.bind(1, id.storageKey)
+        statement.bind(2, id.bytes)
+        return try statement.first { _ in true } ?? false
     }
 
-    private func link(_ id: EntryID) throws -> ChainLink? {
-        if let l = links[id] { return l }
-        guard let row = try db.row("SELECT author, seq, timestamp, bodyType FROM entry WHERE id = ?", [id.data]) else { return nil }
-        let l = ChainLink(id: id, author: [UInt8](row["author"] as Data), seq: UInt64(row["seq"] as Int64),
-                          timestamp: row["timestamp"], bodyType: UInt16(row["bodyType"] as Int))
-        links[id] = l
-        return l
+    private func pendingExists(_ id: EntryID) throws -> Bool {
+        selectPendingExists.bind(1, id.bytes)
+        return try selectPendingExists.first { _ in true } ?? false
+    }
+
+    private func link(_ id: EntryID, author: PublicKey) throws -> ChainLink? {
+        if let l = lastLink[author], l.id == id { return l }
+        selectLink.bind(1, id.storageKey)
+        selectLink.bind(2, id.bytes)
+        return try selectLink.first { row in
+            ChainLink(id: id, author: row.blob(0), seq: UInt64(row.int64(1)), timestamp: row.int64(2), bodyType: UInt16(row.int64(3)))
+        }
     }
 
     private func head(_ author: PublicKey) throws -> Head? {
@@ -98,80 +137,88 @@ final class IngestWriter {
     /// Inserts a linked entry and applies it. Returns false if it was already stored.
     private func insert(_ item: VerifiedEntry) throws -> Bool {
         let e = item.entry
-        try db.run("""
-            INSERT OR IGNORE INTO entry (id, author, seq, prev, timestamp, bodyType, readable, bytes)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, [e.id.data, e.author.data, Int64(e.seq), e.prev.data, e.timestamp, Int(e.bodyType),
-                  item.readable != nil, Data(e.bytes)])
-        guard db.changesCount > 0 else { return false }
-        links[e.id] = ChainLink(e)
+        if try exists(selectEntryExists, e.id) { return false }
+        var h = try head(e.author) ?? Head(seq: 0, id: .zero, count: 0, equivocating: false, dirty: true)
+        // Another stored entry at this sequence number makes the author an equivocator.
+        var forks = false
+        if e.seq <= h.seq {
+            countAtSeq.bind(1, e.author.bytes)
+            countAtSeq.bind(2, Int64(e.seq))
+            forks = try countAtSeq.first { $0.int64(0) } ?? 0 > 0
+        }
+
+        let st: RawStatement
+        var target: EntryID?
+        switch item.readable {
+        case .retract(let r): target = r.target
+        case .opinion(let o): target = o.target
+        default: break
+        }
+        if case .publish(let s) = item.readable {
+            st = insertPublishEntry
+            st.bind(21, ChangeRecord.Kind.added.bit)
+            st.bind(11, s.kind.name); st.bind(12, s.value); st.bind(13, s.category); st.bind(14, Int(s.severity.rawValue))
+            st.bind(15, Int(s.tlp.rawValue)); st.bind(16, s.labels.joined(separator: "\n")); st.bind(17, s.expiresAt)
+            st.bind(18, s.note); st.bind(19, s.quality.map { Int($0) }); st.bind(20, s.indicator.storageKey)
+        } else {
+            st = insertEntry
+            if let target { st.bind(11, target.bytes) } else { st.bind(11, nil as Int?) }
+        }
+        st.bind(1, e.id.bytes); st.bind(2, e.author.bytes); st.bind(3, Int64(e.seq)); st.bind(4, e.prev.bytes)
+        st.bind(5, e.timestamp); st.bind(6, Int(e.bodyType)); st.bind(7, item.readable != nil); st.bind(8, e.bytes)
+        st.bind(9, now); st.bind(10, e.id.storageKey)
+        guard try st.execute() > 0 else { return false }
+        let localSeq = db.lastInsertedRowID
+
+        lastLink[e.author] = ChainLink(e)
         report.applied += 1
         report.appliedIDs.append(e.id)
-
-        var h = try head(e.author) ?? Head(seq: 0, id: .zero, count: 0, equivocating: false, dirty: true)
         h.count += 1
         h.dirty = true
-        if e.seq <= h.seq {
-            let n = try db.integer("SELECT COUNT(*) FROM entry WHERE author = ? AND seq = ?", [e.author.data, Int64(e.seq)]) ?? 0
-            if n > 1 && !h.equivocating {
-                h.equivocating = true
-                try change(.equivocation, signal: nil, entry: e.id)
-            }
-        } else {
+        var effect = 0
+        if forks && !h.equivocating {
+            h.equivocating = true
+            effect |= ChangeRecord.Kind.equivocation.bit
+        }
+        if e.seq > h.seq {
             h.seq = e.seq
             h.id = e.id
         }
         heads[e.author] = h
-        try apply(e, item.readable)
+        effect |= try apply(e, item.readable)
+        if effect != 0 {
+            setEffect.bind(1, effect | (item.readable.isPublish ? ChangeRecord.Kind.added.bit : 0))
+            setEffect.bind(2, localSeq)
+            try setEffect.execute()
+        }
         return true
     }
 
-    /// The SQL form of `MergedState.apply`.
-    private func apply(_ e: Entry, _ readable: Body?) throws {
-        guard let body = readable else { return }
-        switch body {
-        case .publish(let s):
-            try db.run("""
-                INSERT INTO signal (id, author, seq, publishedAt, kind, value, category, severity, tlp, labels,
-                                    expiresAt, note, quality, restricted, retractedBy, retractSeq, retractReason)
-                SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, r.entry, r.seq, r.reason
-                FROM (SELECT 1) LEFT JOIN (SELECT entry, seq, reason FROM retraction WHERE target = ? AND author = ?
-                                           ORDER BY seq, entry LIMIT 1) r
-                """, [e.id.data, e.author.data, Int64(e.seq), e.timestamp, s.kind.name, s.value, s.category,
-                      Int(s.severity.rawValue), Int(s.tlp.rawValue), s.labels.joined(separator: "\n"),
-                      s.expiresAt, s.note, s.quality.map { Int($0) }, e.bodyType == BodyType.sealed,
-                      e.id.data, e.author.data])
-            try change(.added, signal: e.id, entry: e.id)
+    /// The SQL form of `MergedState.apply` for bodies that change other rows. Returns the effect bits.
+    private func apply(_ e: Entry, _ readable: Body?) throws -> Int {
+        switch readable {
         case .retract(let r):
-            try db.run("INSERT OR IGNORE INTO retraction (target, entry, author, seq, reason) VALUES (?, ?, ?, ?, ?)",
-                           [r.target.data, e.id.data, e.author.data, Int64(e.seq), r.reason])
-            let wasActive = try db.flag("SELECT retractedBy IS NULL FROM signal WHERE id = ? AND author = ?",
-                                              [r.target.data, e.author.data])
-            try db.run("""
-                UPDATE signal SET retractedBy = ?, retractSeq = ?, retractReason = ?
-                WHERE id = ? AND author = ? AND (retractedBy IS NULL OR (retractSeq, retractedBy) > (?, ?))
-                """, [e.id.data, Int64(e.seq), r.reason, r.target.data, e.author.data, Int64(e.seq), e.id.data])
-            if wasActive == true { try change(.retracted, signal: r.target, entry: e.id) }
+            insertRetraction.bind(1, r.target.bytes); insertRetraction.bind(2, e.id.bytes); insertRetraction.bind(3, e.author.bytes)
+            insertRetraction.bind(4, Int64(e.seq)); insertRetraction.bind(5, r.reason)
+            try insertRetraction.execute()
+            selectActive.bind(1, r.target.bytes); selectActive.bind(2, e.author.bytes); selectActive.bind(3, r.target.storageKey)
+            let wasActive = try selectActive.first { $0.int64(0) == 1 }
+            updateRetracted.bind(1, e.id.bytes); updateRetracted.bind(2, Int64(e.seq)); updateRetracted.bind(3, r.reason)
+            updateRetracted.bind(4, r.target.bytes); updateRetracted.bind(5, e.author.bytes); updateRetracted.bind(6, r.target.storageKey)
+            try updateRetracted.execute()
+            return wasActive == true ? ChangeRecord.Kind.retracted.bit : 0
         case .opinion(let o):
-            try db.run("""
-                INSERT INTO opinion (author, target, seq, entry, stance, note, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(author, target) DO UPDATE SET seq = excluded.seq, entry = excluded.entry,
-                    stance = excluded.stance, note = excluded.note, timestamp = excluded.timestamp
-                WHERE (excluded.seq, excluded.entry) > (opinion.seq, opinion.entry)
-                """, [e.author.data, o.target.data, Int64(e.seq), e.id.data, Int(o.stance.rawValue), o.note, e.timestamp])
-            if db.changesCount > 0 { try change(.opinion, signal: o.target, entry: e.id) }
+            let st = upsertOpinion
+            st.bind(1, e.author.bytes); st.bind(2, o.target.bytes); st.bind(3, Int64(e.seq)); st.bind(4, e.id.bytes)
+            st.bind(5, Int(o.stance.rawValue)); st.bind(6, o.note); st.bind(7, e.timestamp)
+            return try st.execute() > 0 ? ChangeRecord.Kind.opinion.bit : 0
         case .keyRotation(let k):
             try db.run("INSERT OR IGNORE INTO rotation (author, successor, entry) VALUES (?, ?, ?)",
-                           [e.author.data, k.successor.data, e.id.data])
-            try change(.rotation, signal: nil, entry: e.id)
-        case .sealed, .unknown:
-            break
+                       [e.author.data, k.successor.data, e.id.data])
+            return ChangeRecord.Kind.rotation.bit
+        case .publish, .sealed, .unknown, nil:
+            return 0
         }
-    }
-
-    private func change(_ kind: ChangeRecord.Kind, signal: EntryID?, entry: EntryID) throws {
-        try db.run("INSERT INTO change (type, signal, entry, at) VALUES (?, ?, ?, ?)",
-                       [kind.rawValue, signal?.data, entry.data, now])
     }
 
     /// Applies pending entries whose predecessor is now present, transitively.
@@ -184,7 +231,7 @@ final class IngestWriter {
                 try db.run("DELETE FROM pending WHERE id = ?", [row["id"] as Data])
                 // Pending entries passed the intrinsic rules when they arrived.
                 guard let e = try? Entry(decoding: [UInt8](row["bytes"] as Data)), let body = try? e.decodeBody(),
-                      let prev = try link(parent), (try? ChainRules.checkLink(e, to: prev)) != nil else {
+                      let prev = try link(parent, author: e.author), (try? ChainRules.checkLink(e, to: prev)) != nil else {
                     report.discarded += 1
                     continue
                 }
@@ -196,6 +243,10 @@ final class IngestWriter {
         }
         hasPending = try db.flag("SELECT EXISTS (SELECT 1 FROM pending)") ?? false
     }
+}
+
+extension Optional where Wrapped == Body {
+    var isPublish: Bool { if case .publish = self { true } else { false } }
 }
 
 extension EntryID {

@@ -61,10 +61,12 @@ public struct AuthorHead: Sendable, Hashable {
     public let equivocating: Bool
 }
 
-/// One row of the change feed. Cursors only ever increase and survive restarts.
+/// One row of the change feed. The cursor is the local arrival number of the entry that caused
+/// the change: it only ever increases and survives restarts. One entry can cause two changes
+/// (a forked publish is both `added` and `equivocation`); they share its cursor.
 public struct ChangeRecord: Sendable, Hashable {
     /// What changed.
-    public enum Kind: String, Sendable {
+    public enum Kind: String, Sendable, CaseIterable {
         /// A signal became known (including a restricted one this node can read).
         case added
         /// A signal was retracted by its author.
@@ -75,6 +77,17 @@ public struct ChangeRecord: Sendable, Hashable {
         case equivocation
         /// An author rotated its key.
         case rotation
+
+        /// The bit recording this change in an entry's `effect` column.
+        var bit: Int {
+            switch self {
+            case .added: 1
+            case .retracted: 2
+            case .opinion: 4
+            case .equivocation: 8
+            case .rotation: 16
+            }
+        }
     }
     public let cursor: Int64
     public let kind: Kind

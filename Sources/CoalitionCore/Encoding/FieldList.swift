@@ -3,7 +3,8 @@
 /// Tags this version does not define are kept (they are signed) but ignored, so that a newer
 /// node may add optional fields without breaking older nodes.
 struct FieldList {
-    private(set) var values: [UInt8: ArraySlice<UInt8>] = [:]
+    /// Values of tags 0–15 (every tag version 1 defines), by tag; higher tags are only ordered-checked.
+    private var values: [ArraySlice<UInt8>?] = Array(repeating: nil, count: 16)
 
     /// Parses a body.
     /// - Throws: `malformedEntry` when a field is truncated or tags are not strictly ascending.
@@ -18,14 +19,14 @@ struct FieldList {
                 throw CoalitionError(.malformedEntry, "body field tags must be strictly ascending (tag \(tag) after \(lastTag))", field: "body")
             }
             lastTag = Int(tag)
-            values[tag] = value
+            if tag < 16 { values[Int(tag)] = value }
         }
     }
 
-    func has(_ tag: UInt8) -> Bool { values[tag] != nil }
+    func has(_ tag: UInt8) -> Bool { values[Int(tag)] != nil }
 
     func bytes(_ tag: UInt8, _ name: String, count: Int? = nil) throws(CoalitionError) -> [UInt8]? {
-        guard let v = values[tag] else { return nil }
+        guard let v = values[Int(tag)] else { return nil }
         if let count, v.count != count {
             throw CoalitionError(.malformedEntry, "must be \(count) bytes, got \(v.count)", field: name)
         }
@@ -40,7 +41,7 @@ struct FieldList {
     }
 
     func text(_ tag: UInt8, _ name: String, maxBytes: Int) throws(CoalitionError) -> String? {
-        guard let v = values[tag] else { return nil }
+        guard let v = values[Int(tag)] else { return nil }
         return try Self.decodeText(v, name, maxBytes: maxBytes)
     }
 
@@ -62,7 +63,7 @@ struct FieldList {
     }
 
     func texts(_ tag: UInt8, _ name: String, maxItems: Int, maxBytes: Int) throws(CoalitionError) -> [String]? {
-        guard let v = values[tag] else { return nil }
+        guard let v = values[Int(tag)] else { return nil }
         var reader = ByteReader(v)
         var out: [String] = []
         while !reader.isAtEnd {

@@ -1,0 +1,186 @@
+import CoalitionCore
+import CoalitionCrypto
+import CoalitionStore
+import Dispatch
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// coalition-bench: prints each figure an issue asks for, with its ratio to a reference
+// measured in the same run. Usage: coalition-bench ingest [--entries N] [--authors N]
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+func peakRSSMiB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024  // ru_maxrss is KiB on Linux
+}
+
+func argument(_ name: String, default value: Int) -> Int {
+    let args = CommandLine.arguments
+    if let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]) { return v }
+    return value
+}
+
+let cores = ProcessInfo.processInfo.activeProcessorCount
+
+/// The reference: a plain libsodium `crypto_sign_verify_detached` loop on all cores.
+func rawVerifyRate(sample entries: [Entry], seconds: Double = 3) -> Double {
+    let domain = Entry.signingDomain
+    let messages = entries.prefix(4096).map { (domain + $0.signedBytes, Array($0.signature), $0.author) }
+    let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: cores)
+    counts.initialize(repeating: 0)
+    defer { counts.deallocate() }
+    struct Box: @unchecked Sendable { let p: UnsafeMutableBufferPointer<Int> }
+    let box = Box(p: counts)
+    let start = now()
+    DispatchQueue.concurrentPerform(iterations: cores) { core in
+        var n = 0
+        var i = core
+        while true {
+            let (msg, sig, key) = messages[i % messages.count]
+            let ok = msg.withUnsafeBytes { m in sig.withUnsafeBytes { s in key.isValidSignature(s, for: m) } }
+            precondition(ok)
+            n += 1
+            i += cores
+            if n % 256 == 0 && now() - start > seconds { break }
+        }
+        box.p[core] = n
+    }
+    return Double(counts.reduce(0, +)) / (now() - start)
+}
+
+/// Builds `count` signed entries from `authors` authors: mostly publishes of every kind, with
+/// opinions and retractions mixed in, interleaved across authors as gossip would deliver them.
+func makeEntries(count: Int, authors authorCount: Int) -> [Entry] {
+    let perAuthor = count / authorCount
+    let chains: [[Entry]] = (0..<authorCount).map { $0 }.parallelMap(chunkSize: 1) { a in
+        let signer = try! Signer(seed: (0..<32).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ a) })
+        var chain: [Entry] = []
+        chain.reserveCapacity(perAuthor)
+        var prev = EntryID.zero
+        for i in 0..<perAuthor {
+            let body: Body
+            switch i % 10 {
+            case 7 where i > 10:
+                body = .opinion(try! Opinion(target: chain[i - 5].id, stance: .confirm))
+            case 9 where i > 20:
+                body = .retract(try! Retraction(target: chain[i - 9].id, reason: "benchmark retraction"))
+            default:
+                let kinds: [SignalKind] = [.md5, .sha256, .pdq, .url, .trend]
+                let kind = kinds[i % kinds.count]
+                let v: String
+                switch kind {
+                case .md5: v = String(format: "%016x%016x", a, i)
+                case .sha256, .pdq: v = String(format: "%032x%032x", a, i)
+                case .url: v = "https://example\(a).com/item/\(i)"
+                default: v = "#challenge\(a)x\(i)"
+                }
+                body = .publish(try! Signal(kind: kind, value: v, category: "protection_of_minors/unsafe_challenges",
+                                            severity: .high, labels: ["bench"], note: i % 3 == 0 ? "benchmark signal \(i)" : nil))
+            }
+            let e = try! Entry.sign(by: signer, seq: UInt64(i + 1), prev: prev, timestamp: 1_767_225_600_000 + Int64(i), body: body)
+            prev = e.id
+            chain.append(e)
+        }
+        return chain
+    }
+    var out: [Entry] = []
+    out.reserveCapacity(perAuthor * authorCount)
+    for i in 0..<perAuthor { for c in chains { out.append(c[i]) } }
+    return out
+}
+
+func benchIngest() throws {
+    let total = argument("--entries", default: 200_000)
+    let authors = argument("--authors", default: 10)
+    let batchSize = argument("--batch", default: 25_000)
+    print("== ingest: verify and store \(total) entries from \(authors) authors into a fresh store (\(cores) cores)")
+    let t0 = now()
+    let entries = makeEntries(count: total, authors: authors)
+    print(String(format: "   generated and signed in %.1f s (not timed)", now() - t0))
+
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coalition-bench-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let database = CommandLine.arguments.contains("--memory") ? try AppDatabase.inMemory()
+        : try AppDatabase.open(path: dir.appendingPathComponent("bench.sqlite").path)
+    let store = EntryStore(database: database, reader: nil)
+
+    // The reference is measured before and after the ingest; their mean cancels slow drift.
+    let referenceBefore = rawVerifyRate(sample: entries)
+
+    if CommandLine.arguments.contains("--profile-commit") {
+        let prepared = stride(from: 0, to: entries.count, by: batchSize).map { store.prepare(Array(entries[$0..<min($0 + batchSize, entries.count)])) }
+        print("PID \(getpid()) prepared; committing in 3 s"); fflush(nil)
+        sleep(3)
+        let t = now()
+        for p in prepared { _ = try store.commit(p) }
+        print(String(format: "   commit only: %.2f s", now() - t))
+        return
+    }
+    if CommandLine.arguments.contains("--breakdown") {
+        var prepareTime = 0.0, commitTime = 0.0
+        for b in stride(from: 0, to: entries.count, by: batchSize) {
+            let t = now()
+            let p = store.prepare(Array(entries[b..<min(b + batchSize, entries.count)]))
+            prepareTime += now() - t
+            let t2 = now()
+            _ = try store.commit(p)
+            commitTime += now() - t2
+        }
+        print(String(format: "   breakdown (sequential): prepare %.2f s, commit %.2f s (%.1f us/entry)", prepareTime, commitTime, commitTime / Double(entries.count) * 1e6))
+        return
+    }
+
+    // Pipeline: verify batch k+1 on all cores while batch k commits. Batches ramp up from 1,000
+    // entries and the last ones ramp down, so little time is spent with only one stage running.
+    var batches: [[Entry]] = []
+    var offset = 0
+    var size = 1_000
+    while offset < entries.count {
+        let remaining = entries.count - offset
+        let n = min(size, remaining, max(1_000, remaining / 2))
+        batches.append(Array(entries[offset..<offset + n]))
+        offset += n
+        size = min(size * 2, batchSize)
+    }
+    let pipelineBatches = batches
+    let start = now()
+    var applied = 0
+    var prepared = store.prepare(pipelineBatches[0])
+    for k in 0..<pipelineBatches.count {
+        let current = prepared
+        let group = DispatchGroup()
+        nonisolated(unsafe) var next: EntryStore.PreparedBatch?
+        if k + 1 < pipelineBatches.count {
+            DispatchQueue.global().async(group: group) { next = store.prepare(pipelineBatches[k + 1]) }
+        }
+        let report = try store.commit(current)
+        precondition(report.rejected.isEmpty, "unexpected rejections: \(report.rejected.prefix(3))")
+        applied += report.applied
+        group.wait()
+        if let next { prepared = next }
+    }
+    let elapsed = now() - start
+    precondition(applied == entries.count, "applied \(applied) of \(entries.count)")
+    let referenceAfter = rawVerifyRate(sample: entries)
+    let reference = (referenceBefore + referenceAfter) / 2
+    let rate = Double(applied) / elapsed
+    let stats = try store.statistics()
+    print(String(format: "   reference: raw crypto_sign_verify_detached on %d cores: %.0f verifies/s (%.0f before, %.0f after)", cores, reference, referenceBefore, referenceAfter))
+    print(String(format: "   ingest:    %d entries in %.2f s = %.0f entries/s (%d signals, %d authors in the store)", applied, elapsed, rate, stats.signals, stats.authors))
+    print(String(format: "   ratio ingest / raw verify = %.2f (target >= 0.80)", rate / reference))
+    print(String(format: "   peak RSS: %.0f MiB (includes the %d pre-built entries held in memory)", peakRSSMiB(), entries.count))
+}
+
+let command = CommandLine.arguments.dropFirst().first ?? "ingest"
+switch command {
+case "ingest": try benchIngest()
+default:
+    print("usage: coalition-bench ingest [--entries N] [--authors N] [--batch N]")
+    exit(2)
+}

@@ -1,0 +1,11 @@
+/// Reads the first 8 bytes of a digest or key as an integer, for `Hashable` conformances of
+/// values that are already uniformly random (hashing every byte one at a time is slow).
+public enum HashPrefix {
+    /// The first 8 bytes (fewer if the array is shorter), little-endian.
+    @inlinable
+    public static func load(_ bytes: [UInt8]) -> UInt64 {
+        var v: UInt64 = 0
+        for i in 0..<min(8, bytes.count) { v |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        return v
+    }
+}

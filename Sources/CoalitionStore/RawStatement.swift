@@ -1,0 +1,69 @@
+import GRDB
+import GRDBSQLite
+
+/// Direct binding and stepping of a GRDB-prepared statement, for the ingest hot path.
+///
+/// GRDB's `StatementArguments` box every value in an existential, which costs more than the
+/// SQLite work itself when a batch runs five statements per entry. This wrapper binds straight
+/// into the prepared statement (SQLite copies blobs and text, so Swift buffers need not outlive
+/// the call) and resets it after each use. The statement stays owned by GRDB's cache.
+struct RawStatement {
+    private let statement: Statement
+    private var handle: OpaquePointer { statement.sqliteStatement }
+    private let db: Database
+
+    init(_ db: Database, _ sql: String) throws {
+        self.db = db
+        self.statement = try db.cachedStatement(sql: sql)
+    }
+
+    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
+    func bind(_ index: Int32, _ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { _ = sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), Self.transient) }
+    }
+    func bind(_ index: Int32, _ value: Int64) { sqlite3_bind_int64(handle, index, value) }
+    func bind(_ index: Int32, _ value: Int) { sqlite3_bind_int64(handle, index, Int64(value)) }
+    func bind(_ index: Int32, _ value: Bool) { sqlite3_bind_int64(handle, index, value ? 1 : 0) }
+    func bind(_ index: Int32, _ value: String) {
+        var v = value
+        v.withUTF8 { utf8 in
+            utf8.withMemoryRebound(to: CChar.self) { chars in
+                _ = sqlite3_bind_text(handle, index, chars.baseAddress ?? UnsafePointer(bitPattern: 1), Int32(chars.count), Self.transient)
+            }
+        }
+    }
+    func bind(_ index: Int32, _ value: String?) { if let value { bind(index, value) } else { sqlite3_bind_null(handle, index) } }
+    func bind(_ index: Int32, _ value: Int64?) { if let value { bind(index, value) } else { sqlite3_bind_null(handle, index) } }
+    func bind(_ index: Int32, _ value: Int?) { if let value { bind(index, value) } else { sqlite3_bind_null(handle, index) } }
+
+    /// Runs a statement that returns no rows; returns the number of rows changed.
+    @discardableResult
+    func execute() throws -> Int {
+        defer { sqlite3_reset(handle) }
+        let rc = sqlite3_step(handle)
+        guard rc == SQLITE_DONE else { throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))) }
+        return Int(sqlite3_changes(sqlite3_db_handle(handle)))
+    }
+
+    /// Runs a query and hands the first row (if any) to `read`.
+    func first<T>(_ read: (Row) -> T) throws -> T? {
+        defer { sqlite3_reset(handle) }
+        let rc = sqlite3_step(handle)
+        if rc == SQLITE_DONE { return nil }
+        guard rc == SQLITE_ROW else { throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))) }
+        return read(Row(handle))
+    }
+
+    /// Read access to the current row's columns.
+    struct Row {
+        let handle: OpaquePointer
+        init(_ h: OpaquePointer) { handle = h }
+        func int64(_ i: Int32) -> Int64 { sqlite3_column_int64(handle, i) }
+        func blob(_ i: Int32) -> [UInt8] {
+            let n = Int(sqlite3_column_bytes(handle, i))
+            guard n > 0, let p = sqlite3_column_blob(handle, i) else { return [] }
+            return Array(UnsafeRawBufferPointer(start: p, count: n))
+        }
+    }
+}

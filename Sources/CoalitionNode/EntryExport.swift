@@ -59,6 +59,14 @@ public struct ExportedEntry: Codable, Sendable, Equatable {
         guard e.id.hex == obj.id.lowercased() else {
             throw CoalitionError(.malformedEntry, "the entry hashes to \(e.id.hex), not the stated id", field: "id")
         }
+        // The convenience fields must agree with the bytes, so a tampered export cannot mislead a reader.
+        guard (try? MemberID(parsing: obj.author)) == MemberID(publicKey: e.author) else {
+            throw CoalitionError(.malformedEntry, "the stated author does not match the entry", field: "author")
+        }
+        guard obj.seq == e.seq else { throw CoalitionError(.malformedEntry, "the stated seq does not match the entry", field: "seq") }
+        guard obj.type == typeName(e.bodyType) else {
+            throw CoalitionError(.malformedEntry, "the stated type does not match the entry", field: "type")
+        }
         return b
     }
 }

@@ -295,7 +295,7 @@ public final class EntryStore: Sendable {
         }
     }
 
-    /// The state digest of `Protocol/SPEC.md` §7.6, computed from the merged-state tables.
+    /// The state digest of `Protocol/SPEC.md` §8.10, computed from the merged-state tables.
     /// Equal to `MergedState.digest()` for the same entries and reader.
     public func stateDigest() throws -> [UInt8] {
         try database.writer.read { db in

@@ -51,7 +51,7 @@ enum VectorGenerator {
         try add("publish-sha256", "A SHA-256 file hash.", BodyType.publish,
                 BodySpec(kind: "sha256", value: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
                          category: "risk_for_public_security/tvec_attacker_manifesto", severity: 3, tlp: 2))
-        try add("publish-url", "A canonical URL (see canonical-values.json for the canonicalisation rules).", BodyType.publish,
+        try add("publish-url", "A canonical URL (canonicalisation rules: SPEC §5.7).", BodyType.publish,
                 BodySpec(kind: "url", value: "https://scam.example.com/verify?acct=1&x=%C3%A9", category: "scams_and_fraud/phishing", severity: 2, tlp: 1))
         try add("publish-trend-hashtag", "A hashtag trend with a precomposed (NFC) accented letter.", BodyType.publish,
                 BodySpec(kind: "trend", value: "#défiminuit", category: "protection_of_minors/unsafe_challenges", severity: 3, tlp: 0,
@@ -243,7 +243,7 @@ enum VectorGenerator {
                                         verdict: replica.state.verdict(for: $0.id).rawValue)
         }
         return MergeVectorFile(
-            description: "Deliver the entries in order to an empty node (no read key). Expected: the outcome of each delivery, the signals with retraction and verdict, the equivocators, and the state digest with the lines it hashes (SPEC §7.6). Covers: an orphan applied once its predecessor arrives, a bad signature, a duplicate, two sources of one indicator, last-writer-wins opinions, a retraction, a retraction of another author's signal (no effect), and a fork (equivocation).",
+            description: "Deliver the entries in order to an empty node (no read key). Expected: the outcome of each delivery, the signals with retraction and verdict, the equivocators, and the state digest with the lines it hashes (SPEC §8.10). Covers: an orphan applied once its predecessor arrives, a bad signature, a duplicate, two sources of one indicator, last-writer-wins opinions, a retraction, a retraction of another author's signal (no effect), and a fork (equivocation).",
             readerSeed: nil, entries: delivered.map { Hex.encode($0.bytes) }, outcomes: outcomes, signals: signals,
             equivocators: replica.state.equivocators.map { Hex.encode($0.bytes) }.sorted(),
             digestLines: replica.state.digestLines(), digest: Hex.encode(replica.state.digest()))

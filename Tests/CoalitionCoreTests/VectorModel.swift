@@ -65,7 +65,7 @@ struct InvalidVector: Codable {
     var name: String
     var description: String
     var entryHex: String
-    /// The error code of `CoalitionError.Code` (and `Protocol/SPEC.md` §6.3).
+    /// The error code of `CoalitionError.Code` (and `Protocol/SPEC.md` §7.1).
     var error: String
     var field: String?
 }

@@ -16,7 +16,7 @@ public struct ChainLink: Hashable, Sendable {
     }
 }
 
-/// The validity rules that need the predecessor (`Protocol/SPEC.md` §6.2).
+/// The validity rules that need the predecessor (`Protocol/SPEC.md` §7.2).
 public enum ChainRules {
     /// Checks that `entry` continues `prev` (the entry whose ID is `entry.prev`).
     /// - Throws: `brokenChain` naming the rule that fails.

@@ -58,12 +58,27 @@ public struct Signal: Hashable, Sendable {
 }
 
 /// The identity of an indicator: a (kind, canonical value) pair that several platforms may publish.
+///
+/// Values compare by their UTF-8 bytes (SPEC §8.3), not by Swift's `String` equality, which
+/// treats canonically equivalent text as equal: two byte-different values are two indicators
+/// on every node, whatever its Unicode library.
 public struct IndicatorKey: Hashable, Sendable, Comparable {
     public let kind: SignalKind
     public let value: String
     public init(kind: SignalKind, value: String) { self.kind = kind; self.value = value }
+
+    public static func == (a: IndicatorKey, b: IndicatorKey) -> Bool {
+        a.kind.name == b.kind.name && a.value.utf8.elementsEqual(b.value.utf8)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(kind.name)
+        for byte in value.utf8 { hasher.combine(byte) }
+    }
+
     public static func < (a: IndicatorKey, b: IndicatorKey) -> Bool {
-        (a.kind.name, a.value) < (b.kind.name, b.value)
+        if a.kind.name != b.kind.name { return a.kind.name < b.kind.name }
+        return a.value.utf8.lexicographicallyPrecedes(b.value.utf8)
     }
 }
 

@@ -3,7 +3,7 @@ import CoalitionCrypto
 /// The merged view of a set of valid entries: the CRDT.
 ///
 /// It is a deterministic function of the *set* of valid entries a node can read, whatever order
-/// they were applied in (`Protocol/SPEC.md` §7):
+/// they were applied in (`Protocol/SPEC.md` §8):
 /// - every publish is a signal; signals with the same (kind, value) form one indicator;
 /// - a retraction by the signal's own author retracts it (the smallest retracting entry, by
 ///   (seq, ID), is the one shown);
@@ -125,7 +125,7 @@ public struct MergedState: Sendable {
         (indicators[key] ?? []).sorted().compactMap { signals[$0] }
     }
 
-    /// A digest of the whole state (`Protocol/SPEC.md` §7.6): equal digests mean equal states.
+    /// A digest of the whole state (`Protocol/SPEC.md` §8.10): equal digests mean equal states.
     public func digest() -> [UInt8] { StateDigest.digest(digestLines()) }
 
     /// The lines the digest is computed over, sorted.

@@ -1,6 +1,6 @@
 import CoalitionCrypto
 
-/// The state digest of `Protocol/SPEC.md` §7.6: SHA-256 over the sorted lines that describe a
+/// The state digest of `Protocol/SPEC.md` §8.10: SHA-256 over the sorted lines that describe a
 /// merged state. Two nodes with the same entries and read rights have the same digest.
 public enum StateDigest {
     public static func signalLine(id: EntryID, retractedBy: EntryID?) -> String {

@@ -229,14 +229,7 @@ enum VectorGenerator {
         var replica = Replica()
         var outcomes: [MergeVectorFile.Outcome] = []
         for e in delivered {
-            let o: String
-            switch replica.receive(e) {
-            case .applied: o = "applied"
-            case .duplicate: o = "duplicate"
-            case .pending: o = "pending"
-            case .rejected(let code, _): o = "rejected:\(code.rawValue)"
-            }
-            outcomes.append(.init(entry: e.id.hex, outcome: o))
+            outcomes.append(.init(entry: e.id.hex, outcome: replica.receive(e).vectorLabel))
         }
         let signals = replica.state.signals.values.sorted { $0.id < $1.id }.map {
             MergeVectorFile.SignalState(id: $0.id.hex, kind: $0.signal.kind.name, value: $0.signal.value, retractedBy: $0.retraction?.entry.hex,

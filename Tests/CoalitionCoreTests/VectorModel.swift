@@ -113,6 +113,18 @@ struct MergeVectorFile: Codable {
     var digest: String
 }
 
+extension Replica.Outcome {
+    /// How merge.json writes a delivery outcome: `applied`, `duplicate`, `pending` or `rejected:<code>`.
+    var vectorLabel: String {
+        switch self {
+        case .applied: "applied"
+        case .duplicate: "duplicate"
+        case .pending: "pending"
+        case .rejected(let code, _): "rejected:\(code.rawValue)"
+        }
+    }
+}
+
 enum VectorFiles {
     static var directory: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

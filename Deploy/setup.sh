@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Sets up a Debian/Ubuntu machine (with Swift already installed) to build, run and test Coalition:
+#   - the C libraries Coalition links: libsodium (signatures, hashing, sealed boxes) and SQLite,
+#     plus pkg-config, which SwiftPM uses to find libsodium;
+#   - PyNaCl, used only by the independent spec checker Protocol/tools/verify_vectors.py.
+# Safe to run again: it installs only what is missing. Uses sudo when not run as root.
+set -euo pipefail
+
+say() { printf '==> %s\n' "$*"; }
+
+if ! command -v swift >/dev/null 2>&1; then
+  echo "error: swift is not on PATH. Install Swift 6 (https://www.swift.org/install/) first." >&2
+  exit 1
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "error: installing system packages needs root or sudo." >&2; exit 1
+  fi
+fi
+
+missing=()
+for pkg in libsodium-dev libsqlite3-dev pkg-config; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+  say "system packages present (libsodium-dev, libsqlite3-dev, pkg-config)"
+fi
+pkg-config --exists libsodium || { echo "error: pkg-config cannot find libsodium after installing libsodium-dev" >&2; exit 1; }
+
+if command -v python3 >/dev/null 2>&1; then
+  if ! python3 -c 'import nacl.bindings' >/dev/null 2>&1; then
+    say "installing PyNaCl for the spec checker"
+    python3 -m pip install --quiet pynacl 2>/dev/null || python3 -m pip install --quiet --break-system-packages pynacl
+  fi
+else
+  echo "warning: python3 not found; Protocol/tools/verify_vectors.py will not run" >&2
+fi
+say "setup done (libsodium $(pkg-config --modversion libsodium))"

@@ -60,7 +60,10 @@ let package = Package(
         .target(name: "CoalitionTestSupport", dependencies: ["CoalitionCore"], path: "Tests/CoalitionTestSupport"),
         .testTarget(name: "CoalitionCryptoTests", dependencies: ["CoalitionCrypto"]),
         .testTarget(name: "CoalitionCoreTests", dependencies: ["CoalitionCore", "CoalitionTestSupport"]),
-        .testTarget(name: "CoalitionStoreTests", dependencies: ["CoalitionStore", "CoalitionTestSupport"]),
+        .testTarget(
+            name: "CoalitionStoreTests",
+            dependencies: ["CoalitionStore", "CoalitionTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["CoalitionNode", "coalition"]

@@ -44,7 +44,23 @@ public struct AppDatabase: Sendable {
     public init(_ writer: any DatabaseWriter) throws {
         self.writer = writer
         try Self.migrator.migrate(writer)
+        // A bulk load drops these and rebuilds them when it finishes; if the process died in
+        // between, they are rebuilt here.
+        try writer.write { db in try db.execute(sql: Self.entryIndexesSQL) }
     }
+
+    /// The secondary indexes of `entry`. A bulk load into an empty store drops them and builds
+    /// them once at the end, which is several times cheaper than maintaining them row by row.
+    static let entryIndexesSQL = """
+        CREATE INDEX IF NOT EXISTS entry_id ON entry(idKey);
+        CREATE INDEX IF NOT EXISTS entry_author_seq ON entry(author, seq);
+        CREATE INDEX IF NOT EXISTS entry_indicator ON entry(indicatorKey) WHERE indicatorKey IS NOT NULL;
+        """
+    static let dropEntryIndexesSQL = """
+        DROP INDEX IF EXISTS entry_id;
+        DROP INDEX IF EXISTS entry_author_seq;
+        DROP INDEX IF EXISTS entry_indicator;
+        """
 
     /// The schema. Migrations are never edited once shipped: add a new one instead.
     static var migrator: DatabaseMigrator {
@@ -85,9 +101,7 @@ public struct AppDatabase: Sendable {
                     retractSeq INTEGER,
                     retractReason TEXT
                 );
-                CREATE INDEX entry_id ON entry(idKey);
-                CREATE INDEX entry_author_seq ON entry(author, seq);
-                CREATE INDEX entry_indicator ON entry(indicatorKey) WHERE indicatorKey IS NOT NULL;
+                \(AppDatabase.entryIndexesSQL)
                 CREATE VIEW signal AS
                     SELECT localSeq, idKey, indicatorKey, id, author, seq, timestamp AS publishedAt, kind, value, category, severity, tlp,
                            labels, expiresAt, note, quality, bodyType = 5 AS restricted, retractedBy, retractSeq, retractReason

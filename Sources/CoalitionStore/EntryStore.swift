@@ -30,12 +30,12 @@ public final class EntryStore: Sendable {
     /// or (on an error, or for an atomic policy with an invalid entry) none is. Entries whose
     /// predecessor is missing are kept as pending and applied once it arrives.
     public func ingest(_ entries: [Entry], policy: IngestPolicy = .acceptAll, now: Int64 = .nowMillis) throws -> IngestReport {
-        try commit(prepare(entries), policy: policy, now: now)
+        try write(prepare(entries).items, policy: policy, now: now, bulk: nil)
     }
 
     /// Decodes raw entry bytes and ingests them; undecodable items are rejected by index.
     public func ingest(encoded: [[UInt8]], policy: IngestPolicy = .acceptAll, now: Int64 = .nowMillis) throws -> IngestReport {
-        try commit(prepare(encoded: encoded), policy: policy, now: now)
+        try write(prepare(encoded: encoded).items, policy: policy, now: now, bulk: nil)
     }
 
     /// A batch whose intrinsic checks (signature, body, decryption) are done: the CPU-heavy half
@@ -69,10 +69,55 @@ public final class EntryStore: Sendable {
 
     /// Stores a prepared batch in one transaction (see ``ingest(_:policy:now:)``).
     public func commit(_ batch: PreparedBatch, policy: IngestPolicy = .acceptAll, now: Int64 = .nowMillis) throws -> IngestReport {
-        try write(batch.items, policy: policy, now: now)
+        try write(batch.items, policy: policy, now: now, bulk: nil)
     }
 
-    private func write(_ checked: [Result<VerifiedEntry, CoalitionError>], policy: IngestPolicy, now: Int64) throws -> IngestReport {
+    /// Starts a bulk load: the fast path for filling an empty store (a new node bootstrapping
+    /// from a peer, or a restore). The secondary indexes of `entry` are dropped and rebuilt once by
+    /// ``BulkLoad/finish()``; meanwhile lookups use in-memory maps. Validity, merge rules and
+    /// atomicity per batch are exactly those of ``commit(_:policy:now:)``.
+    /// - Throws: `CoalitionError(.forbidden)` when the store already holds entries.
+    public func beginBulkLoad() throws -> BulkLoad {
+        try database.writer.write { db in
+            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entry") == 0 else {
+                throw CoalitionError(.forbidden, "a bulk load needs an empty store")
+            }
+            try db.execute(sql: AppDatabase.dropEntryIndexesSQL)
+        }
+        return BulkLoad(store: self)
+    }
+
+    /// A bulk load in progress; see ``EntryStore/beginBulkLoad()``. Use it from one task at a time.
+    public final class BulkLoad: Sendable {
+        let store: EntryStore
+        let state = BulkLoadState()
+
+        init(store: EntryStore) { self.store = store }
+
+        /// Stores a prepared batch in one transaction.
+        /// - Throws: `forbidden` after ``finish()``.
+        public func commit(_ batch: PreparedBatch, policy: IngestPolicy = .acceptAll, now: Int64 = .nowMillis) throws -> IngestReport {
+            guard !state.finished else { throw CoalitionError(.forbidden, "the bulk load has finished") }
+            guard !state.failed else { throw CoalitionError(.forbidden, "an earlier batch of this bulk load failed; finish it and ingest normally") }
+            do {
+                return try store.write(batch.items, policy: policy, now: now, bulk: state)
+            } catch {
+                // The database may have failed after the maps were updated; stop trusting them.
+                state.failed = true
+                throw error
+            }
+        }
+
+        /// Rebuilds the indexes; the store is then ready for normal use.
+        public func finish() throws {
+            guard !state.finished else { return }
+            try store.database.writer.write { db in try db.execute(sql: AppDatabase.entryIndexesSQL) }
+            state.finished = true
+        }
+    }
+
+    private func write(_ checked: [Result<VerifiedEntry, CoalitionError>], policy: IngestPolicy, now: Int64,
+                       bulk: BulkLoadState?) throws -> IngestReport {
         var early: [IngestReport.Rejection] = []
         for (i, r) in checked.enumerated() {
             switch r {
@@ -96,13 +141,16 @@ public final class EntryStore: Sendable {
         var report: IngestReport
         do {
             report = try database.writer.write { db in
-                let writer = try IngestWriter(db: db, reader: reader, now: now)
-                for (i, r) in checked.enumerated() where !refused.contains(i) {
-                    guard case .success(let v) = r else { continue }
-                    if try !writer.write(v, index: i), policy.atomic { throw AtomicBatchRejected(report: writer.report) }
+                func run() throws -> IngestReport {
+                    let writer = try IngestWriter(db: db, reader: reader, now: now, bulk: bulk)
+                    for (i, r) in checked.enumerated() where !refused.contains(i) {
+                        guard case .success(let v) = r else { continue }
+                        if try !writer.write(v, index: i), policy.atomic { throw AtomicBatchRejected(report: writer.report) }
+                    }
+                    try writer.finish()
+                    return writer.report
                 }
-                try writer.finish()
-                return writer.report
+                return try bulk.map { try $0.transaction(run) } ?? run()
             }
         } catch let rollback as AtomicBatchRejected {
             report = IngestReport()

@@ -15,6 +15,8 @@ final class IngestWriter {
     private let db: Database
     private let reader: Signer?
     private let now: Int64
+    /// Set during a bulk load: lookups go through it instead of the dropped indexes.
+    private let bulk: BulkLoadState?
     /// The last entry written per author: almost always the predecessor of that author's next entry.
     private var lastLink: [PublicKey: ChainLink] = [:]
     private var heads: [PublicKey: Head] = [:]
@@ -51,10 +53,19 @@ final class IngestWriter {
         WHERE idKey = ?6 AND id = ?4 AND author = ?5 AND kind IS NOT NULL AND (retractedBy IS NULL OR (retractSeq, retractedBy) > (?2, ?1))
         """)
 
-    init(db: Database, reader: Signer?, now: Int64) throws {
+    // Bulk-load variants that address rows by `localSeq` (the table's primary key).
+    private lazy var selectLinkByRow = try! RawStatement(db, "SELECT author, seq, timestamp, bodyType FROM entry WHERE localSeq = ?")
+    private lazy var selectActiveByRow = try! RawStatement(db, "SELECT retractedBy IS NULL FROM entry WHERE localSeq = ?3 AND id = ?1 AND author = ?2 AND kind IS NOT NULL")
+    private lazy var updateRetractedByRow = try! RawStatement(db, """
+        UPDATE entry SET retractedBy = ?1, retractSeq = ?2, retractReason = ?3
+        WHERE localSeq = ?6 AND id = ?4 AND author = ?5 AND kind IS NOT NULL AND (retractedBy IS NULL OR (retractSeq, retractedBy) > (?2, ?1))
+        """)
+
+    init(db: Database, reader: Signer?, now: Int64, bulk: BulkLoadState? = nil) throws {
         self.db = db
         self.reader = reader
         self.now = now
+        self.bulk = bulk
         self.hasPending = try db.flag("SELECT EXISTS (SELECT 1 FROM pending)") ?? false
     }
 
@@ -106,6 +117,7 @@ final class IngestWriter {
     // MARK: - Internals
 
     private func exists(_ statement: RawStatement, _ id: EntryID) throws -> Bool {
+        if let bulk { return bulk.row(of: id) != nil }
         statement.bind(1, id.storageKey)
         statement.bind(2, id.bytes)
         return try statement.first { _ in true } ?? false
@@ -118,6 +130,13 @@ final class IngestWriter {
 
     private func link(_ id: EntryID, author: PublicKey) throws -> ChainLink? {
         if let l = lastLink[author], l.id == id { return l }
+        if let bulk {
+            guard let row = bulk.row(of: id) else { return nil }
+            selectLinkByRow.bind(1, row)
+            return try selectLinkByRow.first { r in
+                ChainLink(id: id, author: r.blob(0), seq: UInt64(r.int64(1)), timestamp: r.int64(2), bodyType: UInt16(r.int64(3)))
+            }
+        }
         selectLink.bind(1, id.storageKey)
         selectLink.bind(2, id.bytes)
         return try selectLink.first { row in
@@ -141,7 +160,9 @@ final class IngestWriter {
         var h = try head(e.author) ?? Head(seq: 0, id: .zero, count: 0, equivocating: false, dirty: true)
         // Another stored entry at this sequence number makes the author an equivocator.
         var forks = false
-        if e.seq <= h.seq {
+        if let bulk {
+            forks = bulk.hasSeq(e.seq, of: e.author)
+        } else if e.seq <= h.seq {
             countAtSeq.bind(1, e.author.bytes)
             countAtSeq.bind(2, Int64(e.seq))
             forks = try countAtSeq.first { $0.int64(0) } ?? 0 > 0
@@ -169,6 +190,7 @@ final class IngestWriter {
         st.bind(9, now); st.bind(10, e.id.storageKey)
         guard try st.execute() > 0 else { return false }
         let localSeq = db.lastInsertedRowID
+        bulk?.record(e.id, row: localSeq, author: e.author, seq: e.seq)
 
         lastLink[e.author] = ChainLink(e)
         report.applied += 1
@@ -201,11 +223,17 @@ final class IngestWriter {
             insertRetraction.bind(1, r.target.bytes); insertRetraction.bind(2, e.id.bytes); insertRetraction.bind(3, e.author.bytes)
             insertRetraction.bind(4, Int64(e.seq)); insertRetraction.bind(5, r.reason)
             try insertRetraction.execute()
-            selectActive.bind(1, r.target.bytes); selectActive.bind(2, e.author.bytes); selectActive.bind(3, r.target.storageKey)
-            let wasActive = try selectActive.first { $0.int64(0) == 1 }
-            updateRetracted.bind(1, e.id.bytes); updateRetracted.bind(2, Int64(e.seq)); updateRetracted.bind(3, r.reason)
-            updateRetracted.bind(4, r.target.bytes); updateRetracted.bind(5, e.author.bytes); updateRetracted.bind(6, r.target.storageKey)
-            try updateRetracted.execute()
+            // During a bulk load a target that was not loaded is not in the store at all.
+            let targetRow = bulk.map { $0.row(of: r.target) }
+            if targetRow == .some(nil) { return 0 }
+            let select = targetRow == nil ? selectActive : selectActiveByRow
+            let update = targetRow == nil ? updateRetracted : updateRetractedByRow
+            let key = targetRow.flatMap { $0 } ?? r.target.storageKey
+            select.bind(1, r.target.bytes); select.bind(2, e.author.bytes); select.bind(3, key)
+            let wasActive = try select.first { $0.int64(0) == 1 }
+            update.bind(1, e.id.bytes); update.bind(2, Int64(e.seq)); update.bind(3, r.reason)
+            update.bind(4, r.target.bytes); update.bind(5, e.author.bytes); update.bind(6, key)
+            try update.execute()
             return wasActive == true ? ChangeRecord.Kind.retracted.bit : 0
         case .opinion(let o):
             let st = upsertOpinion

@@ -1,0 +1,58 @@
+import CoalitionCore
+import CoalitionCrypto
+
+/// What a bulk load remembers across its transactions in place of the secondary indexes it
+/// dropped: every loaded entry's row, and which sequence numbers each author has used.
+///
+/// Only touched inside the store's write transactions, which SQLite and GRDB serialise; that
+/// confinement is why it is `@unchecked Sendable`. Additions are journalled per transaction so
+/// that a rolled-back batch leaves the maps as the database is.
+final class BulkLoadState: @unchecked Sendable {
+    /// Loaded entry → its `localSeq`.
+    private var rows: [EntryID: Int64] = [:]
+    /// Per author, a bitset of the sequence numbers stored (chains are dense from 1).
+    private var seqBits: [PublicKey: [UInt64]] = [:]
+    /// What the open transaction added, and whether each sequence bit was already set.
+    private var journal: [(id: EntryID, author: PublicKey, seq: UInt64, bitWasSet: Bool)] = []
+    /// Set once the indexes are rebuilt; the load accepts no more batches.
+    var finished = false
+    /// Set when a batch failed with a database error; the load accepts no more batches.
+    var failed = false
+
+    func row(of id: EntryID) -> Int64? { rows[id] }
+
+    func hasSeq(_ seq: UInt64, of author: PublicKey) -> Bool {
+        let (word, bit) = (Int(seq / 64), seq % 64)
+        guard let bits = seqBits[author], word < bits.count else { return false }
+        return bits[word] & (1 << bit) != 0
+    }
+
+    func record(_ id: EntryID, row: Int64, author: PublicKey, seq: UInt64) {
+        journal.append((id, author, seq, hasSeq(seq, of: author)))
+        rows[id] = row
+        let (word, bit) = (Int(seq / 64), seq % 64)
+        var bits = seqBits.removeValue(forKey: author) ?? []
+        if word >= bits.count { bits.append(contentsOf: repeatElement(0, count: word - bits.count + 1)) }
+        bits[word] |= 1 << bit
+        seqBits[author] = bits
+    }
+
+    /// Runs one transaction's worth of work, keeping the maps in step with the database.
+    func transaction<T>(_ body: () throws -> T) rethrows -> T {
+        do {
+            let result = try body()
+            journal.removeAll(keepingCapacity: true)
+            return result
+        } catch {
+            for change in journal.reversed() {
+                rows.removeValue(forKey: change.id)
+                if !change.bitWasSet {
+                    let (word, bit) = (Int(change.seq / 64), change.seq % 64)
+                    seqBits[change.author]?[word] &= ~(1 << bit)
+                }
+            }
+            journal.removeAll()
+            throw error
+        }
+    }
+}

@@ -241,4 +241,56 @@ enum VectorGenerator {
             equivocators: replica.state.equivocators.map { Hex.encode($0.bytes) }.sorted(),
             digestLines: replica.state.digestLines(), digest: Hex.encode(replica.state.digest()))
     }
+
+    /// Runs deliveries through a replica and records what a scenario vector states.
+    static func scenario(_ name: String, _ description: String, reader: Signer?, delivered: [Entry]) -> ScenarioVectorFile.Scenario {
+        var replica = Replica(reader: reader)
+        let outcomes = delivered.map { MergeVectorFile.Outcome(entry: $0.id.hex, outcome: replica.receive($0).vectorLabel) }
+        let signals = replica.state.signals.values.sorted { $0.id < $1.id }.map {
+            MergeVectorFile.SignalState(id: $0.id.hex, kind: $0.signal.kind.name, value: $0.signal.value, retractedBy: $0.retraction?.entry.hex,
+                                        verdict: replica.state.verdict(for: $0.id).rawValue)
+        }
+        return .init(name: name, description: description, readerSeed: reader.map { Hex.encode($0.exportSeed()) },
+                     entries: delivered.map { Hex.encode($0.bytes) }, outcomes: outcomes, signals: signals,
+                     equivocators: replica.state.equivocators.map { Hex.encode($0.bytes) }.sorted(),
+                     digestLines: replica.state.digestLines(), digest: Hex.encode(replica.state.digest()))
+    }
+
+    static func scenarios() throws -> ScenarioVectorFile {
+        let a = try Signer(seed: seed(1)), b = try Signer(seed: seed(2)), reader = try Signer(seed: seed(5)), other = try Signer(seed: seed(6))
+        func md5(_ n: Int) -> Body {
+            .publish(Signal(validated: .md5, value: String(format: "%032x", n), category: "violence", severity: .high, tlp: .green,
+                            labels: [], expiresAt: nil, note: nil, quality: nil))
+        }
+        // 1. Chain rules (SPEC §7.2): every way an intrinsically valid entry can fail to link.
+        let a1 = try Entry.sign(by: a, seq: 1, prev: .zero, timestamp: t0 + 1000, body: md5(1))
+        let backwards = try Entry.sign(by: a, seq: 2, prev: a1.id, timestamp: t0, body: md5(2))
+        let gap = try Entry.sign(by: a, seq: 3, prev: a1.id, timestamp: t0 + 2000, body: md5(3))
+        let otherAuthor = try Entry.sign(by: b, seq: 2, prev: a1.id, timestamp: t0 + 2000, body: md5(4))
+        let rotation = try Entry.sign(by: a, seq: 2, prev: a1.id, timestamp: t0 + 2000, body: .keyRotation(KeyRotation(from: a.publicKey, to: other)))
+        let afterRotation = try Entry.sign(by: a, seq: 3, prev: rotation.id, timestamp: t0 + 3000, body: md5(5))
+        let chainRules = scenario("chain-rules", "A timestamp going backwards, a sequence gap, a predecessor by another author, and an entry after a key rotation are each rejected with broken-chain; the rotation itself is applied and appears as a rotation line.",
+                                  reader: nil, delivered: [a1, backwards, gap, otherAuthor, rotation, afterRotation])
+
+        // 2. A reader with sealed entries (SPEC §6, §8.2, §8.9): one addressed to it, one not.
+        var red = Signal(validated: .sha256, value: String(repeating: "ab", count: 32), category: "protection_of_minors", severity: .critical,
+                         tlp: .red, labels: [], expiresAt: nil, note: nil, quality: nil)
+        let s1 = try Entry.sign(by: a, seq: 1, prev: .zero, timestamp: t0,
+                                body: .sealed(try SealedEnvelope.seal(.publish(red), author: a.publicKey, seq: 1, recipients: [reader.publicKey])))
+        red.value = String(repeating: "cd", count: 32)
+        let s2 = try Entry.sign(by: a, seq: 2, prev: s1.id, timestamp: t0 + 1000,
+                                body: .sealed(try SealedEnvelope.seal(.publish(red), author: a.publicKey, seq: 2, recipients: [other.publicKey])))
+        let s3 = try Entry.sign(by: b, seq: 1, prev: .zero, timestamp: t0 + 2000, body: .opinion(Opinion(unchecked: s1.id, stance: .confirm, note: nil)))
+        let sealed = scenario("sealed-with-reader", "Node reads with readerSeed. The first sealed signal is addressed to it and is applied (and confirmed by B); the second is not, and yields an unreadable line. Run it also without a reader key: both become unreadable and the digest changes accordingly (not stated here).",
+                              reader: reader, delivered: [s3, s2, s1])
+
+        // 3. Two retractions of one signal on a fork, arriving before the signal (SPEC §8.4, §7.4).
+        let p1 = try Entry.sign(by: a, seq: 1, prev: .zero, timestamp: t0, body: md5(9))
+        let r2a = try Entry.sign(by: a, seq: 2, prev: p1.id, timestamp: t0 + 1000, body: .retract(Retraction(unchecked: p1.id, reason: "first reason")))
+        let r2b = try Entry.sign(by: a, seq: 2, prev: p1.id, timestamp: t0 + 1000, body: .retract(Retraction(unchecked: p1.id, reason: "second reason")))
+        let retractions = scenario("competing-retractions", "Two retractions of one signal at the same sequence number (a fork) arrive before the signal and wait as pending; when it arrives both apply, the author becomes an equivocator, and the retraction shown is the smaller by (seq, ID).",
+                                   reader: nil, delivered: [r2b, r2a, p1])
+        return ScenarioVectorFile(description: "Merge scenarios: deliver each scenario's entries in order to an empty node that reads with readerSeed (none if absent) and compare outcomes, signals, equivocators, digest lines and digest, as for merge.json.",
+                                  scenarios: [chainRules, sealed, retractions])
+    }
 }

@@ -125,6 +125,23 @@ extension Replica.Outcome {
     }
 }
 
+/// `scenarios.json`: several merge-style scenarios, each with an optional reader key.
+struct ScenarioVectorFile: Codable {
+    struct Scenario: Codable {
+        var name: String
+        var description: String
+        var readerSeed: String?
+        var entries: [String]
+        var outcomes: [MergeVectorFile.Outcome]
+        var signals: [MergeVectorFile.SignalState]
+        var equivocators: [String]
+        var digestLines: [String]
+        var digest: String
+    }
+    var description: String
+    var scenarios: [Scenario]
+}
+
 enum VectorFiles {
     static var directory: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -13,6 +13,7 @@ struct VectorTests {
         try VectorFiles.write(VectorGenerator.sealed(), "sealed-entries.json")
         try VectorFiles.write(VectorGenerator.memberIDs(), "member-ids.json")
         try VectorFiles.write(VectorGenerator.merge(), "merge.json")
+        try VectorFiles.write(VectorGenerator.scenarios(), "scenarios.json")
     }
 
     static var entryVectors: [EntryVector] { (try? VectorFiles.load("entries.json", as: EntryVectorFile.self).vectors) ?? [] }
@@ -121,6 +122,28 @@ struct VectorTests {
             #expect(r.state.verdict(for: id).rawValue == s.verdict)
         }
         #expect(r.state.equivocators.map { Hex.encode($0.bytes) }.sorted() == file.equivocators)
+    }
+}
+
+extension VectorTests {
+    @Test("each merge scenario gives the stated outcomes, signals and digest")
+    func scenarios() throws {
+        let file = try VectorFiles.load("scenarios.json", as: ScenarioVectorFile.self)
+        #expect(file.scenarios.count >= 3)
+        for sc in file.scenarios {
+            var r = Replica(reader: try sc.readerSeed.map { try Signer(seed: Hex.decode($0)!) })
+            for (hex, expected) in zip(sc.entries, sc.outcomes) {
+                #expect(r.receive(try Entry(decoding: Hex.decode(hex)!)).vectorLabel == expected.outcome, "\(sc.name)")
+            }
+            #expect(r.state.digestLines() == sc.digestLines, "\(sc.name)")
+            #expect(Hex.encode(r.state.digest()) == sc.digest, "\(sc.name)")
+            for s in sc.signals {
+                let id = try EntryID(hex: s.id)
+                #expect(r.state.signals[id]?.retraction?.entry.hex == s.retractedBy, "\(sc.name)")
+                #expect(r.state.verdict(for: id).rawValue == s.verdict, "\(sc.name)")
+            }
+            #expect(r.state.equivocators.map { Hex.encode($0.bytes) }.sorted() == sc.equivocators, "\(sc.name)")
+        }
     }
 }
 

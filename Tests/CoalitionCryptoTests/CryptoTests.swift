@@ -1,0 +1,87 @@
+import CoalitionCrypto
+import Testing
+
+@Suite("Crypto")
+struct CryptoTests {
+    let seed = [UInt8](0..<32)
+
+    @Test("a seed derives the RFC 8032 key and deterministic signatures")
+    func deterministicKeys() throws {
+        // RFC 8032 §7.1, TEST 1.
+        let rfcSeed = Hex.decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")!
+        let signer = try Signer(seed: rfcSeed)
+        #expect(signer.publicKey.description == "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
+        let sig = signer.sign([UInt8]())
+        #expect(Hex.encode(sig) == "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b")
+        #expect(signer.publicKey.isValidSignature(sig, for: [UInt8]()))
+    }
+
+    @Test("verification rejects a changed message, a changed signature and a short signature")
+    func strictVerification() throws {
+        let signer = try Signer(seed: seed)
+        let message = Array("coalition".utf8)
+        var sig = signer.sign(message)
+        #expect(signer.publicKey.isValidSignature(sig, for: message))
+        #expect(!signer.publicKey.isValidSignature(sig, for: Array("coalitioN".utf8)))
+        sig[10] ^= 1
+        #expect(!signer.publicKey.isValidSignature(sig, for: message))
+        #expect(!signer.publicKey.isValidSignature(sig.dropLast(), for: message))
+    }
+
+    @Test("keys of the wrong length are refused with a clear error")
+    func keyLengths() {
+        #expect(throws: CryptoError.self) { try Signer(seed: [UInt8](repeating: 1, count: 31)) }
+        do {
+            _ = try PublicKey(bytes: [UInt8](repeating: 1, count: 33))
+            Issue.record("accepted a 33-byte key")
+        } catch {
+            #expect(error.code == .invalidKeyLength)
+        }
+    }
+
+    @Test("a content key sealed to a member opens only with that member's key")
+    func sealedKeys() throws {
+        let alice = try Signer(seed: seed), bob = try Signer(seed: [UInt8](repeating: 9, count: 32))
+        let key = SecureRandom.bytes(ContentCipher.keyByteCount)
+        let sealed = try ContentCipher.sealKey(key, to: alice.publicKey)
+        #expect(sealed.count == ContentCipher.sealedKeyByteCount)
+        #expect(try ContentCipher.openKey(sealed, with: alice) == key)
+        #expect(throws: CryptoError.self) { try ContentCipher.openKey(sealed, with: bob) }
+    }
+
+    @Test("the body cipher authenticates ciphertext and associated data")
+    func aead() throws {
+        let key = SecureRandom.bytes(ContentCipher.keyByteCount), nonce = SecureRandom.bytes(ContentCipher.nonceByteCount)
+        let ct = try ContentCipher.encrypt(Array("restricted".utf8), key: key, nonce: nonce, associatedData: [1, 2])
+        #expect(try ContentCipher.decrypt(ct, key: key, nonce: nonce, associatedData: [1, 2]) == Array("restricted".utf8))
+        #expect(throws: CryptoError.self) { try ContentCipher.decrypt(ct, key: key, nonce: nonce, associatedData: [1, 3]) }
+        var tampered = ct
+        tampered[0] ^= 0x80
+        #expect(throws: CryptoError.self) { try ContentCipher.decrypt(tampered, key: key, nonce: nonce, associatedData: [1, 2]) }
+    }
+
+    @Test("wiping zeroes secret bytes, and the signer never prints its secret")
+    func secretsStaySecret() throws {
+        var secret = [UInt8](repeating: 0xAB, count: 32)
+        Memory.wipe(&secret)
+        #expect(secret == [UInt8](repeating: 0, count: 32))
+        let signer = try Signer(seed: seed)
+        var exported = signer.exportSeed()
+        #expect(exported == seed)
+        #expect(!"\(signer)".contains(Hex.encode(seed)))
+        Memory.wipe(&exported)
+    }
+
+    @Test("SHA-256 matches the FIPS 180-2 test vector, incrementally too")
+    func sha256() {
+        #expect(Hex.encode(SHA256.hash(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        var h = SHA256.Hasher()
+        h.update(Array("a".utf8)); h.update(Array("bc".utf8))
+        #expect(Hex.encode(h.finalize()) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
+    @Test("hex decoding refuses odd lengths and non-hex characters", arguments: ["abc", "zz", "0g"])
+    func badHex(_ text: String) {
+        #expect(Hex.decode(text) == nil)
+    }
+}

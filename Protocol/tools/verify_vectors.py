@@ -16,6 +16,9 @@ checks every vector:
   merge.json            deliver the entries in order to an in-memory node
                         (§7.2-§8) and compare outcomes, signals, equivocators,
                         digest lines and digest
+  scenarios.json        every scenario like merge.json, each on its own empty
+                        node that opens sealed entries with the scenario's
+                        readerSeed when present (§6.2, §8.2, §8.9)
 
 Usage:
 
@@ -998,31 +1001,60 @@ def check_invalid_member_id(report: Report, file: str, name: str, v: Dict[str, A
 
 
 # ---------------------------------------------------------------------------
-# merge.json (§7.3, §8)
+# merge.json and scenarios.json (§7.3, §8)
 # ---------------------------------------------------------------------------
 
 def check_merge_file(report: Report, file: str, data: Dict[str, Any]) -> None:
-    node = Node(read_seed=None)  # merge.json: no read key
+    check_merge_scenario(report, file, "", data, read_seed=None)  # merge.json: no read key
+
+
+def check_scenarios_file(report: Report, file: str, data: Dict[str, Any]) -> None:
+    scenarios = data["scenarios"]
+    report.ok(file, "scenarios", "at least one scenario", bool(scenarios))
+    for i, scenario in enumerate(scenarios):
+        name = str(scenario.get("name", f"#{i}")) if isinstance(scenario, dict) else f"#{i}"
+        guarded(report, file, name,
+                functools.partial(check_scenario, report, file, name, scenario))
+
+
+def check_scenario(report: Report, file: str, name: str, scenario: Dict[str, Any]) -> None:
+    """One scenario, like merge.json, on its own empty node whose key k (§8.1) is the
+    optional `readerSeed`: sealed entries it opens (§6.2) are applied, the others are
+    unreadable (§8.9)."""
+    seed_hex = scenario.get("readerSeed")
+    read_seed = None if seed_hex is None else bytes.fromhex(seed_hex)
+    if read_seed is not None and len(read_seed) != 32:
+        raise ValueError(f"readerSeed of {len(read_seed)} bytes, expected 32")
+    check_merge_scenario(report, file, name + " ", scenario, read_seed)
+
+
+def check_merge_scenario(report: Report, file: str, prefix: str, data: Dict[str, Any],
+                         read_seed: Optional[bytes] = None) -> None:
+    """Deliver `entries` in order to an empty node reading with `read_seed` (§7.3) and
+    compare outcomes, signals, equivocators, digest lines and digest (§8). `prefix`
+    (a scenario name and a space, or empty) starts every vector label."""
+    node = Node(read_seed=read_seed)
     outcomes = data["outcomes"]
-    if not report.same(file, "outcomes", "one outcome per delivery",
+    if not report.same(file, prefix + "outcomes", "one outcome per delivery",
                        len(data["entries"]), len(outcomes)):
         return
     for i, (entry_hex, expected) in enumerate(zip(data["entries"], outcomes)):
         raw = bytes.fromhex(entry_hex)
         actual = {"entry": sha256(raw).hex(), "outcome": node.deliver(raw)}
-        report.same(file, f"delivery #{i}", "entry id and outcome (§7.3)", expected, actual)
+        report.same(file, f"{prefix}delivery #{i}", "entry id and outcome (§7.3)",
+                    expected, actual)
     state = node.state()
-    check_merge_signals(report, file, data["signals"], state)
-    report.same(file, "equivocators", "authors (§8.7)", sorted(data["equivocators"]),
+    check_merge_signals(report, file, prefix, data["signals"], state)
+    report.same(file, prefix + "equivocators", "authors (§8.7)", sorted(data["equivocators"]),
                 sorted(a.hex() for a in state.equivocators))
-    report.same(file, "digestLines", "sorted lines (§8.10)", data["digestLines"],
+    report.same(file, prefix + "digestLines", "sorted lines (§8.10)", data["digestLines"],
                 state.digest_lines())
-    report.same(file, "digest", "state digest (§8.10)", data["digest"], state.digest())
+    report.same(file, prefix + "digest", "state digest (§8.10)", data["digest"], state.digest())
 
 
-def check_merge_signals(report: Report, file: str, expected: List[Dict[str, Any]],
+def check_merge_signals(report: Report, file: str, prefix: str, expected: List[Dict[str, Any]],
                         state: State) -> None:
-    report.same(file, "signals", "signal IDs (§8.3)", sorted(s["id"] for s in expected),
+    report.same(file, prefix + "signals", "signal IDs (§8.3)", sorted(s["id"] for s in expected),
                 sorted(i.hex() for i in state.signals))
     for want in expected:
         signal = state.signals.get(bytes.fromhex(want["id"]))
@@ -1032,7 +1064,7 @@ def check_merge_signals(report: Report, file: str, expected: List[Dict[str, Any]
                "value": signal.fields["value"], "verdict": signal.verdict}
         if signal.retracted_by is not None:
             got["retractedBy"] = signal.retracted_by.hex()
-        report.same(file, f"signal {want['id'][:16]}",
+        report.same(file, f"{prefix}signal {want['id'][:16]}",
                     "kind, value, retractedBy, verdict (§8.3-§8.6)", want, got)
 
 
@@ -1046,6 +1078,7 @@ CHECKERS = [
     ("invalid-entries.json", check_invalid_file),
     ("sealed-entries.json", check_sealed_file),
     ("merge.json", check_merge_file),
+    ("scenarios.json", check_scenarios_file),
 ]
 
 

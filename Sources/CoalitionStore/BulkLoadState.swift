@@ -22,19 +22,13 @@ final class BulkLoadState: @unchecked Sendable {
     func row(of id: EntryID) -> Int64? { rows[id] }
 
     func hasSeq(_ seq: UInt64, of author: PublicKey) -> Bool {
-        let (word, bit) = (Int(seq / 64), seq % 64)
-        guard let bits = seqBits[author], word < bits.count else { return false }
-        return bits[word] & (1 << bit) != 0
+        seqBits[author]?.hasBit(seq) ?? false
     }
 
     func record(_ id: EntryID, row: Int64, author: PublicKey, seq: UInt64) {
         journal.append((id, author, seq, hasSeq(seq, of: author)))
         rows[id] = row
-        let (word, bit) = (Int(seq / 64), seq % 64)
-        var bits = seqBits.removeValue(forKey: author) ?? []
-        if word >= bits.count { bits.append(contentsOf: repeatElement(0, count: word - bits.count + 1)) }
-        bits[word] |= 1 << bit
-        seqBits[author] = bits
+        seqBits[author, default: []].setBit(seq)  // mutates in place, no copy of the bitset
     }
 
     /// Runs one transaction's worth of work, keeping the maps in step with the database.
@@ -46,13 +40,29 @@ final class BulkLoadState: @unchecked Sendable {
         } catch {
             for change in journal.reversed() {
                 rows.removeValue(forKey: change.id)
-                if !change.bitWasSet {
-                    let (word, bit) = (Int(change.seq / 64), change.seq % 64)
-                    seqBits[change.author]?[word] &= ~(1 << bit)
-                }
+                if !change.bitWasSet { seqBits[change.author]?.clearBit(change.seq) }
             }
             journal.removeAll()
             throw error
         }
+    }
+}
+
+extension Array where Element == UInt64 {
+    /// Bit `n` of a growable bitset stored in 64-bit words.
+    func hasBit(_ n: UInt64) -> Bool {
+        let word = Int(n / 64)
+        return word < count && self[word] & (1 << (n % 64)) != 0
+    }
+
+    mutating func setBit(_ n: UInt64) {
+        let word = Int(n / 64)
+        if word >= count { append(contentsOf: repeatElement(0, count: word - count + 1)) }
+        self[word] |= 1 << (n % 64)
+    }
+
+    mutating func clearBit(_ n: UInt64) {
+        let word = Int(n / 64)
+        if word < count { self[word] &= ~(1 << (n % 64)) }
     }
 }

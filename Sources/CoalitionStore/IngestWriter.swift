@@ -35,6 +35,14 @@ final class IngestWriter {
         FROM (SELECT 1) LEFT JOIN (SELECT entry, seq, reason FROM retraction WHERE target = ?1 AND author = ?2
                                    ORDER BY seq, entry LIMIT 1) r
         """)
+    /// The same insert for the common case where no retraction is stored yet, so none can
+    /// target the new signal: a plain VALUES insert instead of the join.
+    private lazy var insertPublishEntryNoRetractions = try! RawStatement(db, """
+        INSERT INTO entry (\(Self.entryColumns), effect, kind, value, category, severity, tlp, labels, expiresAt, note, quality, indicatorKey)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?21, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+        """)
+    /// Whether the retraction table may hold rows (checked once, then set by our own inserts).
+    private var retractionsExist: Bool
     private lazy var setEffect = try! RawStatement(db, "UPDATE entry SET effect = ? WHERE localSeq = ?")
     private lazy var selectLink = try! RawStatement(db, "SELECT author, seq, timestamp, bodyType FROM entry WHERE idKey = ?1 AND id = ?2")
     private lazy var selectEntryExists = try! RawStatement(db, "SELECT 1 FROM entry WHERE idKey = ?1 AND id = ?2")
@@ -67,6 +75,7 @@ final class IngestWriter {
         self.now = now
         self.bulk = bulk
         self.hasPending = try db.flag("SELECT EXISTS (SELECT 1 FROM pending)") ?? false
+        self.retractionsExist = try db.flag("SELECT EXISTS (SELECT 1 FROM retraction)") ?? false
     }
 
     /// Writes one entry; returns false if it was rejected.
@@ -176,7 +185,7 @@ final class IngestWriter {
         default: break
         }
         if case .publish(let s) = item.readable {
-            st = insertPublishEntry
+            st = retractionsExist ? insertPublishEntry : insertPublishEntryNoRetractions
             st.bind(21, ChangeRecord.Kind.added.bit)
             st.bind(11, s.kind.name); st.bind(12, s.value); st.bind(13, s.category); st.bind(14, Int(s.severity.rawValue))
             st.bind(15, Int(s.tlp.rawValue)); st.bind(16, s.labels.joined(separator: "\n")); st.bind(17, s.expiresAt)
@@ -223,6 +232,7 @@ final class IngestWriter {
             insertRetraction.bind(1, r.target.bytes); insertRetraction.bind(2, e.id.bytes); insertRetraction.bind(3, e.author.bytes)
             insertRetraction.bind(4, Int64(e.seq)); insertRetraction.bind(5, r.reason)
             try insertRetraction.execute()
+            retractionsExist = true
             // During a bulk load a target that was not loaded is not in the store at all.
             let targetRow = bulk.map { $0.row(of: r.target) }
             if targetRow == .some(nil) { return 0 }

@@ -84,12 +84,14 @@ public struct Entry: Hashable, Sendable {
     /// Strict Ed25519 verification of the signature by the author's key.
     public func verifySignature() -> Bool {
         let n = bytes.count - Signer.signatureByteCount
-        var message = Self.signingDomain
-        message.reserveCapacity(Self.signingDomain.count + n)
-        message.append(contentsOf: bytes[0..<n])
-        return message.withUnsafeBytes { m in
-            bytes.withUnsafeBytes { b in
-                author.isValidSignature(UnsafeRawBufferPointer(rebasing: b[n...]), for: m)
+        let domain = Self.signingDomain
+        // The signing input (domain ‖ signed bytes) is assembled in a stack buffer: this runs
+        // once per received entry, on every core.
+        return withUnsafeTemporaryAllocation(byteCount: domain.count + n, alignment: 1) { message in
+            domain.withUnsafeBytes { message.copyMemory(from: $0) }
+            return bytes.withUnsafeBytes { b in
+                UnsafeMutableRawBufferPointer(rebasing: message[domain.count...]).copyMemory(from: UnsafeRawBufferPointer(rebasing: b[0..<n]))
+                return author.isValidSignature(UnsafeRawBufferPointer(rebasing: b[n...]), for: UnsafeRawBufferPointer(message))
             }
         }
     }

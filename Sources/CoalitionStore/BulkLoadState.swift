@@ -21,6 +21,12 @@ final class BulkLoadState: @unchecked Sendable {
 
     func row(of id: EntryID) -> Int64? { rows[id] }
 
+    /// Grows the row map ahead of a batch so it rehashes rarely (doubling, not per insert).
+    func reserve(additional n: Int) {
+        let needed = rows.count + n
+        if rows.capacity < needed { rows.reserveCapacity(Swift.max(needed, rows.capacity * 2)) }
+    }
+
     func hasSeq(_ seq: UInt64, of author: PublicKey) -> Bool {
         seqBits[author]?.hasBit(seq) ?? false
     }

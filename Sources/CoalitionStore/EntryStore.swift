@@ -99,6 +99,7 @@ public final class EntryStore: Sendable {
         public func commit(_ batch: PreparedBatch, policy: IngestPolicy = .acceptAll, now: Int64 = .nowMillis) throws -> IngestReport {
             guard !state.finished else { throw CoalitionError(.forbidden, "the bulk load has finished") }
             guard !state.failed else { throw CoalitionError(.forbidden, "an earlier batch of this bulk load failed; finish it and ingest normally") }
+            state.reserve(additional: batch.count)
             do {
                 return try store.write(batch.items, policy: policy, now: now, bulk: state)
             } catch {

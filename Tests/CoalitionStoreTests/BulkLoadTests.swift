@@ -17,30 +17,16 @@ struct BulkLoadTests {
 
     @Test("random entry sets bulk-loaded in random batches give the replica's digest", arguments: Array(UInt64(200)...UInt64(211)))
     func bulkMatchesReplica(seed: UInt64) throws {
-        var gen = EntrySetGenerator(seed: seed)
-        let set = gen.generate()
-        var replica = Replica(reader: gen.reader)
-        for e in set.valid { replica.receive(e) }
-
-        var rng = SeededRandom(seed: seed)
-        let store = EntryStore(database: try .open(path: tempPath()), reader: gen.reader)
+        var run = RandomDelivery(seed: seed)
+        let store = EntryStore(database: try .open(path: tempPath()), reader: run.generator.reader)
         let bulk = try store.beginBulkLoad()
-        var delivery = set.all + set.valid.prefix(5)
-        delivery.shuffle(using: &rng)
-        var i = 0
-        var rejected = 0
-        while i < delivery.count {
-            let n = Int.random(in: 1...8, using: &rng)
-            let report = try bulk.commit(store.prepare(Array(delivery[i..<min(i + n, delivery.count)])))
-            rejected += report.rejected.count + report.discarded
-            i += n
-        }
+        let refused = try run.deliver { try bulk.commit(store.prepare($0)) }
         try bulk.finish()
-        #expect(rejected == set.invalid.count)
-        #expect(try store.statistics().entries == set.valid.count)
-        #expect(try store.stateDigest() == replica.state.digest())
+        #expect(refused == run.set.invalid.count)
+        #expect(try store.statistics().entries == run.set.valid.count)
+        #expect(try store.stateDigest() == run.expectedDigest)
         // After the load, normal lookups (through the rebuilt indexes) work.
-        for e in set.valid.prefix(10) { #expect(try store.entry(e.id)?.bytes == e.bytes) }
+        for e in run.set.valid.prefix(10) { #expect(try store.entry(e.id)?.bytes == e.bytes) }
     }
 
     @Test("a rolled-back atomic batch leaves no trace in the bulk load")

@@ -18,8 +18,4 @@ extension Database {
     func flag(_ sql: String, _ arguments: StatementArguments = StatementArguments()) throws -> Bool? {
         try Bool.fetchOne(cachedStatement(sql: sql), arguments: arguments)
     }
-
-    func integer(_ sql: String, _ arguments: StatementArguments = StatementArguments()) throws -> Int? {
-        try Int.fetchOne(cachedStatement(sql: sql), arguments: arguments)
-    }
 }

@@ -9,7 +9,7 @@ import Glibc
 #endif
 
 // coalition-bench: prints each figure an issue asks for, with its ratio to a reference
-// measured in the same run. Usage: coalition-bench ingest [--entries N] [--authors N]
+// measured in the same run. Usage: coalition-bench ingest [options]; `coalition-bench help`.
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
@@ -196,6 +196,15 @@ let command = CommandLine.arguments.dropFirst().first ?? "ingest"
 switch command {
 case "ingest": try benchIngest()
 default:
-    print("usage: coalition-bench ingest [--entries N] [--authors N] [--batch N]")
+    print("""
+        usage: coalition-bench ingest [--entries N] [--authors N] [--batch N] [--memory]
+                                      [--breakdown [--no-bulk]] [--profile-commit]
+          --entries N       entries to ingest (default 200000), from --authors N authors (default 10)
+          --batch N         largest pipeline batch (default 25000; batches ramp up from 1000)
+          --memory          use an in-memory database instead of a file
+          --breakdown       verify, then store, one after the other, and print each stage's cost
+          --no-bulk         with --breakdown: the normal ingest path instead of the bulk-load path
+          --profile-commit  verify everything first, print the PID, wait 3 s, then store (attach perf)
+        """)
     exit(2)
 }

@@ -20,21 +20,53 @@ checks every vector:
                         node that opens sealed entries with the scenario's
                         readerSeed when present (§6.2, §8.2, §8.9)
 
+With --export FILE it checks a JSONL export written by `coalition export`
+instead, from SPEC §9 and the sections it relies on (§2, §3, §7.1, §7.2).
+Empty (white-space-only) lines are skipped; for every other line:
+
+  - it ends with \n, is UTF-8 and one JSON object (no duplicate keys) with the
+    keys author, entry, id, seq and type of the right JSON types (other keys
+    are ignored, as readers should); `seq` is an integer of 0..2^64-1, read
+    exactly (never as a double)
+  - `entry` is canonical standard base64 with padding; the decoded entry is
+    intrinsically valid (§7.1, in the reference order: frame F1-F7, strict
+    Ed25519 signature S1 over "coalition:entry:v1" 0x00 || signed bytes, body
+    rules B1-B9 and the field rules, key rotation R1-R2); unknown body types
+    are opaque and sealed entries are checked as envelopes only (§6.3)
+  - `id` is 64 lowercase hex digits and equals SHA-256 of the entry (§3.3)
+  - `author` parses as a member ID (§2.2), names the entry's author key, and
+    is its canonical spelling with dashes; `seq` equals the header's seq and
+    `type` is the §4.2 name of the header's body type (`type-N` if unknown)
+  - chains (§7.2): the file must list predecessors first (§9), so an entry with
+    seq > 1 must link to a valid entry of an earlier line (same author,
+    seq - 1, prev = its ID, timestamp not earlier, not a key rotation); an
+    entry whose predecessor is missing, later in the file or not valid fails,
+    and so does a line repeating an earlier line's entry. A wrong convenience
+    key (author, seq, type, id spelling) fails its line but not the entry, so
+    the entry's successors can still link to it.
+
 Usage:
 
     python3 Protocol/tools/verify_vectors.py [--vectors DIR] [--verbose]
+    python3 Protocol/tools/verify_vectors.py --export FILE [--verbose]
 
 DIR defaults to the test-vectors directory next to this file's parent
-(Protocol/test-vectors). Requires Python 3.8+ and PyNaCl (pip install pynacl).
+(Protocol/test-vectors); FILE may be - for standard input. Requires
+Python 3.8+ and PyNaCl (pip install pynacl).
 
-Output: one line per failing check, then exactly one summary line
-"vectors: N passed, M failed". Exit status 0 if nothing failed, 1 otherwise,
-2 if PyNaCl is missing or the command line is wrong.
+Output: one line per failing check, then exactly one summary line,
+"vectors: N passed, M failed" (N and M count checks), or with --export
+"FAIL line L: what failed" (L is the 1-based line number in FILE) and
+"export: N passed, M failed" (N and M count non-empty lines: a line passes
+when all its checks do). Exit status 0 if nothing failed, 1 otherwise, 2 if
+PyNaCl is missing, the command line is wrong or FILE cannot be read.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import binascii
 import functools
 import hashlib
 import json
@@ -1069,6 +1101,265 @@ def check_merge_signals(report: Report, file: str, prefix: str, expected: List[D
 
 
 # ---------------------------------------------------------------------------
+# --export FILE: verify a JSONL export (§9)
+# ---------------------------------------------------------------------------
+
+EXPORT_KEYS = ("author", "entry", "id", "seq", "type")  # §9, in the writer's (sorted) order
+TYPE_NAMES = {PUBLISH: "publish", RETRACT: "retract", OPINION: "opinion",
+              ROTATION: "key-rotation", SEALED: "sealed"}  # §4.2 "Export name"
+HEX64_RE = re.compile(r"[0-9a-fA-F]{64}")
+U64_MAX = 2**64 - 1
+
+
+def export_type_name(body_type: int) -> str:
+    """§4.2 / §9: the name of a body type in an export; unknown types are `type-N`."""
+    return TYPE_NAMES.get(body_type, f"type-{body_type}")
+
+
+class JSONNonInteger:
+    """A JSON number with a fraction or exponent, kept as its text: `seq` must be an
+    unsigned 64-bit integer, never read through a double (§9)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def json_type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if value is None:
+        return "null"
+    for kind, name in ((dict, "object"), (list, "array"), (str, "string"),
+                       ((int, JSONNonInteger), "number")):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+def json_object_no_duplicates(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
+    obj: Dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise ValueError(f"duplicate key {key!r}")
+        obj[key] = value
+    return obj
+
+
+def json_reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_export_json(text: str) -> Any:
+    return json.loads(text, object_pairs_hook=json_object_no_duplicates,
+                      parse_float=JSONNonInteger, parse_constant=json_reject_constant)
+
+
+@dataclass
+class ExportLine:
+    number: int  # 1-based line number in the file
+    failures: List[str] = field(default_factory=list)
+    raw_id: Optional[bytes] = None  # SHA-256 of the decoded `entry` bytes (§3.3)
+    stated_id: Optional[bytes] = None  # the `id` key, when it is 64 hex digits
+    entry: Optional[Entry] = None  # set when the entry is intrinsically valid (§7.1)
+
+
+def check_export_line(number: int, data: bytes, terminated: bool) -> ExportLine:
+    """The checks of one line that need no other line: §9 steps 2-7."""
+    line = ExportLine(number)
+    fail = line.failures.append
+    if not terminated:
+        fail("line not terminated by \\n (§9); truncated export?")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        fail(f"not UTF-8 text (§9): {err.reason} at byte {err.start}")
+        return line
+    try:
+        obj = parse_export_json(text)
+    except (ValueError, RecursionError) as err:
+        fail(f"not valid JSON (§9): {err}")
+        return line
+    if not isinstance(obj, dict):
+        fail(f"not a JSON object (§9) but a JSON {json_type_name(obj)}")
+        return line
+    missing = [key for key in EXPORT_KEYS if key not in obj]
+    if missing:
+        fail(f"missing key{'s' if len(missing) > 1 else ''} {', '.join(missing)} (§9)")
+    strings = {}
+    for key in ("author", "entry", "id", "type"):
+        if key in obj:
+            if isinstance(obj[key], str):
+                strings[key] = obj[key]
+            else:
+                fail(f"{key}: a JSON {json_type_name(obj[key])}, not a string (§9)")
+    seq: Optional[int] = None
+    if "seq" in obj:
+        value = obj["seq"]
+        if isinstance(value, bool) or not isinstance(value, int):
+            fail(f"seq: {value!r} is not a JSON integer (§9)" if isinstance(value, JSONNonInteger)
+                 else f"seq: a JSON {json_type_name(value)}, not a number (§9)")
+        elif not 0 <= value <= U64_MAX:
+            fail(f"seq: {value} is not an unsigned 64-bit integer (§9)")
+        else:
+            seq = value
+    if "id" in strings and not HEX64_RE.fullmatch(strings["id"]):
+        fail("id: not 64 hex digits (§9)")
+        del strings["id"]
+    elif "id" in strings and strings["id"] != strings["id"].lower():
+        fail("id: not lowercase hex (§9, §1.2)")
+    if "id" in strings:
+        line.stated_id = bytes.fromhex(strings["id"])
+    if "entry" not in strings:
+        return line
+    try:
+        raw = base64.b64decode(strings["entry"], validate=True)
+    except (binascii.Error, ValueError) as err:
+        fail(f"entry: not standard base64 with padding (§9): {err}")
+        return line
+    if base64.b64encode(raw).decode("ascii") != strings["entry"]:
+        fail("entry: non-canonical base64 (non-zero padding bits) (§9)")
+    check_export_entry(line, raw, strings, seq)
+    return line
+
+
+def check_export_entry(line: ExportLine, raw: bytes, strings: Dict[str, str],
+                       seq: Optional[int]) -> None:
+    """§9 steps 3-7 on the decoded entry: intrinsic validity (§7.1: frame, strict
+    signature, body and rotation rules, via decode_entry), entry ID (§3.3) and the
+    convenience keys author, seq and type against the header (§3.1)."""
+    fail = line.failures.append
+    line.raw_id = sha256(raw)
+    try:
+        line.entry = decode_entry(raw)
+    except Invalid as err:
+        fail(f"entry: invalid (§7.1): {err}")
+    if "id" in strings and strings["id"].lower() != line.raw_id.hex():
+        fail(f"id: the entry hashes to {line.raw_id.hex()} (§3.3), not the stated id")
+    if len(raw) < HEADER_LEN:
+        return  # no header to compare with (the frame failure is reported above)
+    _, author_key, header_seq, _, _, body_type, _ = struct.unpack_from(HEADER_FORMAT, raw)
+    if "author" in strings:
+        try:
+            named = parse_member_id(strings["author"])
+            canonical = encode_member_id(author_key)
+            if named != author_key:
+                fail(f"author: names key {named.hex()}, the entry's author is "
+                     f"{author_key.hex()} ({canonical})")
+            elif strings["author"] != canonical:
+                fail(f"author: not the canonical member ID with dashes (§9): expected {canonical}")
+        except MemberIDError as err:
+            fail(f"author: not a member ID (§2.2): invalid-member-id ({err})")
+    if seq is not None and seq != header_seq:
+        fail(f"seq: {seq}, the entry's header has seq {header_seq}")
+    if "type" in strings and strings["type"] != export_type_name(body_type):
+        fail(f"type: {strings['type']!r}, the entry's body type {body_type} is "
+             f"{export_type_name(body_type)!r} (§4.2)")
+
+
+def check_export_chains(lines: List[ExportLine]) -> None:
+    """§9 step 8 and §7.2: in file order, every entry with seq > 1 links to a valid entry
+    of an earlier line. An entry is valid (joins E) when it is intrinsically valid and
+    links; a wrong convenience key fails its line but not the entry's successors."""
+    first_line: Dict[bytes, int] = {}  # entry ID -> first line holding those bytes
+    stated: Dict[bytes, int] = {}  # `id` key -> first line stating it (for diagnostics)
+    for line in lines:
+        if line.raw_id is not None:
+            first_line.setdefault(line.raw_id, line.number)
+        if line.stated_id is not None:
+            stated.setdefault(line.stated_id, line.number)
+    unreadable = [line.number for line in lines if line.raw_id is None and line.stated_id is None]
+    valid: Dict[bytes, Tuple[int, Entry]] = {}  # E so far: ID -> (line, entry)
+    for line in lines:
+        if line.raw_id is None:
+            continue
+        first = first_line[line.raw_id]
+        if first != line.number:
+            line.failures.append(f"duplicate of line {first} (same entry ID; "
+                                 "an export lists each stored entry once)")
+            continue
+        entry = line.entry
+        if entry is None:
+            continue
+        if entry.seq > 1:
+            found = valid.get(entry.prev)
+            if found is None:
+                line.failures.append(missing_predecessor(line.number, entry, first_line, stated,
+                                                         unreadable))
+                continue
+            try:
+                check_chain(entry, found[1])
+            except Invalid as err:
+                line.failures.append(f"chain (§7.2): with line {found[0]}: {err}")
+                continue
+        valid[entry.id] = (line.number, entry)
+
+
+def missing_predecessor(number: int, entry: Entry, first_line: Dict[bytes, int],
+                        stated: Dict[bytes, int], unreadable: List[int]) -> str:
+    """Why an entry's predecessor is not a valid entry of an earlier line. `stated` maps
+    the `id` keys to lines and `unreadable` lists the lines without entry or id: either
+    may be where a damaged predecessor was."""
+    prev = f"predecessor {entry.prev.hex()} (seq {entry.seq - 1})"
+    where = first_line.get(entry.prev)
+    if where is None and entry.prev in stated:
+        return (f"chain (§7.2): {prev} is the id stated on line {stated[entry.prev]}, "
+                f"whose entry did not verify, so this entry cannot be valid")
+    if where is None:
+        earlier = [n for n in unreadable if n < number]
+        hint = ""
+        if earlier:
+            shown = ", ".join(str(n) for n in earlier[-3:])
+            hint = f" (unless it was on unreadable line{'s' if len(earlier) > 1 else ''} {shown})"
+        return (f"chain (§7.2): {prev} is not in the export{hint}; the entry would be "
+                f"pending (§7.3), and an export holds only valid entries (§9)")
+    if where > number:
+        return (f"order (§9): {prev} is on line {where}, after this line; "
+                f"predecessors must come first")
+    return f"chain (§7.2): {prev} on line {where} did not verify, so this entry cannot be valid"
+
+
+class ExportReport:
+    """Counts lines; prints one line per failing check."""
+
+    def __init__(self, verbose: bool = False):
+        self.passed = 0
+        self.failed = 0
+        self.verbose = verbose
+
+    def line(self, line: ExportLine) -> None:
+        if line.failures:
+            self.failed += 1
+            for failure in line.failures:
+                print(f"FAIL line {line.number}: {failure}")
+        else:
+            self.passed += 1
+            if self.verbose:
+                print(f"ok   line {line.number}")
+
+    def summary(self) -> str:
+        return f"export: {self.passed} passed, {self.failed} failed"
+
+
+def run_export(data: bytes, verbose: bool = False) -> ExportReport:
+    """Verify a whole export (§9 "Verifying an export", steps 1-8). Lines are split at
+    \\n, trimmed of white space, and empty lines are skipped (and not counted)."""
+    segments = data.split(b"\n")
+    lines = []
+    for i, segment in enumerate(segments):
+        if not segment.strip():
+            continue
+        lines.append(check_export_line(i + 1, segment.strip(), terminated=i < len(segments) - 1))
+    check_export_chains(lines)
+    report = ExportReport(verbose)
+    for line in lines:
+        report.line(line)
+    return report
+
+
+# ---------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------
 
@@ -1094,14 +1385,36 @@ def run(vectors_dir: Path, verbose: bool = False) -> Report:
     return report
 
 
+def read_export(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    return Path(path).read_bytes()
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     default_dir = Path(__file__).resolve().parent.parent / "test-vectors"
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--vectors", type=Path, default=default_dir, metavar="DIR",
+    parser.add_argument("--vectors", type=Path, default=None, metavar="DIR",
                         help=f"directory of the vector files (default: {default_dir})")
-    parser.add_argument("--verbose", "-v", action="store_true", help="also list passing checks")
+    parser.add_argument("--export", metavar="FILE",
+                        help="instead of the vectors, verify a JSONL export written by "
+                             "'coalition export' (SPEC §9); - reads standard input")
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="also list passing checks (with --export: passing lines)")
     args = parser.parse_args(argv)
-    report = run(args.vectors, args.verbose)
+    if args.export is not None:
+        if args.vectors is not None:
+            parser.error("--vectors and --export cannot be combined")
+        try:
+            data = read_export(args.export)
+        except OSError as err:
+            print(f"verify_vectors.py: cannot read {args.export}: {err.strerror or err}",
+                  file=sys.stderr)
+            return 2
+        export_report = run_export(data, args.verbose)
+        print(export_report.summary())
+        return 0 if export_report.failed == 0 else 1
+    report = run(args.vectors or default_dir, args.verbose)
     print(report.summary())
     return 0 if report.failed == 0 else 1
 

@@ -88,7 +88,7 @@ final class IngestWriter {
         }
         if e.seq > 1 {
             guard let prev = try link(e.prev, author: e.author) else {
-                if try exists(selectEntryExists, e.id) { report.duplicates += 1; return true }
+                if try entryExists(e.id) { report.duplicates += 1; return true }
                 try db.run("INSERT OR IGNORE INTO pending (id, prev, author, seq, bytes) VALUES (?, ?, ?, ?, ?)",
                            [e.id.data, e.prev.data, e.author.data, Int64(e.seq), Data(e.bytes)])
                 hasPending = true
@@ -96,7 +96,7 @@ final class IngestWriter {
                 return true
             }
             do { try ChainRules.checkLink(e, to: prev) } catch {
-                if try exists(selectEntryExists, e.id) { report.duplicates += 1; return true }
+                if try entryExists(e.id) { report.duplicates += 1; return true }
                 reject(index, error)
                 return false
             }
@@ -125,11 +125,11 @@ final class IngestWriter {
 
     // MARK: - Internals
 
-    private func exists(_ statement: RawStatement, _ id: EntryID) throws -> Bool {
+    private func entryExists(_ id: EntryID) throws -> Bool {
         if let bulk { return bulk.row(of: id) != nil }
-        statement.bind(1, id.storageKey)
-        statement.bind(2, id.bytes)
-        return try statement.first { _ in true } ?? false
+        selectEntryExists.bind(1, id.storageKey)
+        selectEntryExists.bind(2, id.bytes)
+        return try selectEntryExists.first { _ in true } ?? false
     }
 
     private func pendingExists(_ id: EntryID) throws -> Bool {
@@ -165,7 +165,7 @@ final class IngestWriter {
     /// Inserts a linked entry and applies it. Returns false if it was already stored.
     private func insert(_ item: VerifiedEntry) throws -> Bool {
         let e = item.entry
-        if try exists(selectEntryExists, e.id) { return false }
+        if try entryExists(e.id) { return false }
         var h = try head(e.author) ?? Head(seq: 0, id: .zero, count: 0, equivocating: false, dirty: true)
         // Another stored entry at this sequence number makes the author an equivocator.
         var forks = false

@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "CoalitionCrypto", targets: ["CoalitionCrypto"]),
         .library(name: "CoalitionCore", targets: ["CoalitionCore"]),
         .library(name: "CoalitionStore", targets: ["CoalitionStore"]),
+        .library(name: "CoalitionSync", targets: ["CoalitionSync"]),
+        .library(name: "CoalitionGossip", targets: ["CoalitionGossip"]),
         .library(name: "CoalitionNode", targets: ["CoalitionNode"]),
     ],
     dependencies: [
@@ -16,6 +18,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // libsodium, found through pkg-config; the only C library Coalition links.
@@ -40,11 +48,38 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Configuration, key files, import/export: what the CLI and the daemon share.
+        // The gossip protocol as pure values: wire messages, sync planning, the peer session state
+        // machine, queues, backoff and quotas. No I/O, tested without sockets.
+        .target(name: "CoalitionSync", dependencies: ["CoalitionCore"]),
+        // The transport: SwiftNIO with swift-nio-ssl (TLS 1.3, mutual authentication pinned to
+        // member keys), the frame codec, peer sessions, the listener and the dialers.
+        .target(
+            name: "CoalitionGossip",
+            dependencies: [
+                "CoalitionSync", "CoalitionStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Configuration, key files, import/export and the daemon's service group: what the CLI
+        // and the daemon share.
         .target(
             name: "CoalitionNode",
             dependencies: [
-                "CoalitionCore", "CoalitionStore",
+                "CoalitionCore", "CoalitionStore", "CoalitionGossip",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -54,6 +89,8 @@ let package = Package(
             dependencies: [
                 "CoalitionNode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Seeded generators shared by the test targets.
@@ -64,9 +101,24 @@ let package = Package(
             name: "CoalitionStoreTests",
             dependencies: ["CoalitionStore", "CoalitionTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .testTarget(name: "CoalitionSyncTests", dependencies: ["CoalitionSync", "CoalitionTestSupport"]),
+        .testTarget(
+            name: "CoalitionGossipTests",
+            dependencies: [
+                "CoalitionGossip", "CoalitionTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["CoalitionNode", "coalition"]
+            dependencies: [
+                "CoalitionNode", "CoalitionGossip", "CoalitionSync", "coalition",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
     ]
 )

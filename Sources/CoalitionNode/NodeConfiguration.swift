@@ -18,6 +18,54 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
     /// is accepted (single-node or trial use).
     public var members: [Member] = []
 
+    /// The gossip listener, `host:port` (IPv6 in brackets). Peers connect here with mutual TLS.
+    public var listen: String = "0.0.0.0:7420"
+    /// Nodes this node dials. Each must also be listed in `members`.
+    public var peers: [Peer] = []
+    /// Gossip timers and limits.
+    public var gossip = Gossip()
+    /// Ingest limits per author.
+    public var quota = Quota()
+
+    /// A node to dial: its member ID and address.
+    public struct Peer: Codable, Sendable, Equatable {
+        public var id: String
+        public var address: String
+        public init(id: String, address: String) { self.id = id; self.address = address }
+    }
+
+    /// Gossip settings; every key is optional in the file.
+    public struct Gossip: Codable, Sendable, Equatable {
+        public var antiEntropySeconds: Double = 30
+        public var keepAliveSeconds: Double = 15
+        public var peerQueueBytes: Int = 8 * 1024 * 1024
+        public var reconnectMaxSeconds: Double = 60
+        public init() {}
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let d = Gossip()
+            antiEntropySeconds = try c.decodeIfPresent(Double.self, forKey: .antiEntropySeconds) ?? d.antiEntropySeconds
+            keepAliveSeconds = try c.decodeIfPresent(Double.self, forKey: .keepAliveSeconds) ?? d.keepAliveSeconds
+            peerQueueBytes = try c.decodeIfPresent(Int.self, forKey: .peerQueueBytes) ?? d.peerQueueBytes
+            reconnectMaxSeconds = try c.decodeIfPresent(Double.self, forKey: .reconnectMaxSeconds) ?? d.reconnectMaxSeconds
+        }
+    }
+
+    /// Per-author ingest limits; every key is optional in the file.
+    public struct Quota: Codable, Sendable, Equatable {
+        public var entriesPerAuthorPerMinute: Int = 60_000
+        public var burst: Int = 2_000_000
+        public var pendingPerAuthor: Int = 10_000
+        public init() {}
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let d = Quota()
+            entriesPerAuthorPerMinute = try c.decodeIfPresent(Int.self, forKey: .entriesPerAuthorPerMinute) ?? d.entriesPerAuthorPerMinute
+            burst = try c.decodeIfPresent(Int.self, forKey: .burst) ?? d.burst
+            pendingPerAuthor = try c.decodeIfPresent(Int.self, forKey: .pendingPerAuthor) ?? d.pendingPerAuthor
+        }
+    }
+
     /// A member of the coalition: its member ID and display name.
     public struct Member: Codable, Sendable, Equatable {
         public var id: String
@@ -27,7 +75,7 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
 
     public init(name: String) { self.name = name }
 
-    enum CodingKeys: String, CodingKey { case name, keyFile, database, members }
+    enum CodingKeys: String, CodingKey { case name, keyFile, database, members, listen, peers, gossip, quota }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -35,6 +83,10 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
         keyFile = try c.decodeIfPresent(String.self, forKey: .keyFile) ?? "member.key"
         database = try c.decodeIfPresent(String.self, forKey: .database) ?? "coalition.sqlite"
         members = try c.decodeIfPresent([Member].self, forKey: .members) ?? []
+        listen = try c.decodeIfPresent(String.self, forKey: .listen) ?? "0.0.0.0:7420"
+        peers = try c.decodeIfPresent([Peer].self, forKey: .peers) ?? []
+        gossip = try c.decodeIfPresent(Gossip.self, forKey: .gossip) ?? Gossip()
+        quota = try c.decodeIfPresent(Quota.self, forKey: .quota) ?? Quota()
     }
 
     /// Parses YAML text.
@@ -49,6 +101,28 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
                 do { _ = try MemberID(parsing: m.id) } catch {
                     throw CoalitionError(.configuration, "\(path): member '\(m.name)': \(error.message)", field: "members")
                 }
+            }
+            do { _ = try HostPort(parsing: config.listen) } catch {
+                throw CoalitionError(.configuration, "\(path): listen: \(error.message)", field: "listen")
+            }
+            for p in config.peers {
+                let id: MemberID
+                do { id = try MemberID(parsing: p.id) } catch {
+                    throw CoalitionError(.configuration, "\(path): peer \(p.address): \(error.message)", field: "peers")
+                }
+                do { _ = try HostPort(parsing: p.address) } catch {
+                    throw CoalitionError(.configuration, "\(path): peer \(id.short): \(error.message)", field: "peers")
+                }
+                guard config.members.contains(where: { (try? MemberID(parsing: $0.id)) == id }) else {
+                    throw CoalitionError(.configuration, "\(path): peer \(id.short) at \(p.address) is not in 'members'; add it with 'coalition members add'", field: "peers")
+                }
+            }
+            guard config.gossip.antiEntropySeconds > 0, config.gossip.keepAliveSeconds > 0, config.gossip.peerQueueBytes >= 65_536,
+                  config.gossip.reconnectMaxSeconds > 0 else {
+                throw CoalitionError(.configuration, "\(path): gossip: intervals must be positive and peerQueueBytes at least 65536", field: "gossip")
+            }
+            guard config.quota.entriesPerAuthorPerMinute > 0, config.quota.burst > 0, config.quota.pendingPerAuthor >= 0 else {
+                throw CoalitionError(.configuration, "\(path): quota: values must be positive", field: "quota")
             }
             return config
         } catch let e as CoalitionError {
@@ -77,14 +151,41 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
         # The SQLite database (WAL mode) holding every signed entry and the merged state.
         database: \(Self.quoted(database))
 
-        # Members whose entries this node accepts, besides itself. Leave empty to accept every
-        # valid author (trials only). Example:
-        #   members:
-        #     - id: ABCDEFG-HIJKLMN-OPQRSTU-VWXYZ23-4567ABC-DEFGHIJ-KLMNOPQ-RSTUVWX
-        #       name: photo-app
+        # The gossip listener (host:port). Open this TCP port to your peers' platforms only;
+        # connections are mutual TLS 1.3, pinned to member keys.
+        listen: \(Self.quoted(listen))
+
+        # Members whose entries this node accepts, besides itself. Only members may connect.
+        # Leave empty to accept every valid author (trials only). Edit with 'coalition members'.
         members: \(members.isEmpty ? "[]" : "")
         \(members.map { "  - id: \($0.id)\n    name: \(Self.quoted($0.name))" }.joined(separator: "\n"))
+
+        # Nodes this node dials (each must be a member). Edit with 'coalition peers'.
+        peers: \(peers.isEmpty ? "[]" : "")
+        \(peers.map { "  - id: \($0.id)\n    address: \(Self.quoted($0.address))" }.joined(separator: "\n"))
+
+        gossip:
+          # Seconds between periodic heads exchanges (anti-entropy).
+          antiEntropySeconds: \(Self.number(gossip.antiEntropySeconds))
+          # Seconds between keep-alives; a peer silent for three intervals is dropped.
+          keepAliveSeconds: \(Self.number(gossip.keepAliveSeconds))
+          # Per-peer outbound queue; a slower peer falls back to digest sync.
+          peerQueueBytes: \(gossip.peerQueueBytes)
+          # Reconnection backoff cap (exponential with jitter).
+          reconnectMaxSeconds: \(Self.number(gossip.reconnectMaxSeconds))
+
+        quota:
+          # Per-author ingest quota (token bucket); entries beyond it are deferred and counted.
+          entriesPerAuthorPerMinute: \(quota.entriesPerAuthorPerMinute)
+          burst: \(quota.burst)
+          # Entries held while waiting for a missing predecessor, per author.
+          pendingPerAuthor: \(quota.pendingPerAuthor)
+
         """
+    }
+
+    static func number(_ d: Double) -> String {
+        d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)
     }
 
     static func quoted(_ s: String) -> String {

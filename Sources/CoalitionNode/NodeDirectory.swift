@@ -33,7 +33,7 @@ public struct NodeDirectory: Sendable {
     /// Creates a new node: directory (0700), key file (0600), configuration and an empty store.
     /// - Throws: `CoalitionError(.configuration)` if a node already exists there.
     @discardableResult
-    public static func initialize(at path: String, name: String, logger: Logger = Logger(label: "coalition")) throws -> NodeDirectory {
+    public static func initialize(at path: String, name: String, listen: String? = nil, logger: Logger = Logger(label: "coalition")) throws -> NodeDirectory {
         let dir = URL(fileURLWithPath: path).standardizedFileURL.path
         let fm = FileManager.default
         let configPath = dir + "/" + configFileName
@@ -42,7 +42,7 @@ public struct NodeDirectory: Sendable {
         }
         try fm.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         var config = NodeConfiguration(name: name)
-        config.name = name
+        if let listen { config.listen = try HostPort(parsing: listen).description }
         let signer = Signer()
         try KeyFile.create(at: dir + "/" + config.keyFile, signer: signer)
         let text = config.renderCommented(memberID: MemberID(publicKey: signer.publicKey))
@@ -64,6 +64,16 @@ public struct NodeDirectory: Sendable {
         let database = try AppDatabase.open(path: resolve(config.database, in: dir))
         let store = EntryStore(database: database, reader: signer, logger: logger)
         return NodeDirectory(path: dir, configuration: config, signer: signer, store: store)
+    }
+
+    /// Validates and writes a new configuration (the commented layout of `coalition init`),
+    /// atomically. The running process keeps its configuration until reloaded.
+    /// - Throws: `CoalitionError(.configuration)` if the result would not parse.
+    public func writeConfiguration(_ config: NodeConfiguration) throws {
+        let path = self.path + "/" + Self.configFileName
+        let text = config.renderCommented(memberID: memberID)
+        _ = try NodeConfiguration.parse(text, path: path)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     /// The ingest policy the configuration implies: configured members plus this node.

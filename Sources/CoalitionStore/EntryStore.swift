@@ -304,6 +304,50 @@ public final class EntryStore: Sendable {
         }
     }
 
+    /// The entries of `author` with `from ≤ seq ≤ to`, every branch of a fork included, in seq
+    /// order; at most `limit` of them. Used to answer a peer's sync and range requests.
+    public func entries(of author: PublicKey, from: UInt64, to: UInt64, limit: Int = 1000) throws -> [(seq: UInt64, bytes: [UInt8])] {
+        try database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT seq, bytes FROM entry WHERE author = ? AND seq BETWEEN ? AND ? ORDER BY seq, localSeq LIMIT ?",
+                             arguments: [author.data, Int64(clamping: from), Int64(clamping: to), limit])
+                .map { (UInt64($0["seq"] as Int64), [UInt8]($0["bytes"] as Data)) }
+        }
+    }
+
+    /// The IDs of the entries of `author` at `seq` (more than one only if the author forked).
+    public func entryIDs(of author: PublicKey, seq: UInt64) throws -> [EntryID] {
+        try database.writer.read { db in
+            try Data.fetchAll(db, sql: "SELECT id FROM entry WHERE author = ? AND seq = ?", arguments: [author.data, Int64(clamping: seq)])
+                .map { try EntryID(bytes: $0) }
+        }
+    }
+
+    /// The number of entries held as pending for `author`.
+    public func pendingCount(of author: PublicKey) throws -> Int {
+        try database.writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pending WHERE author = ?", arguments: [author.data]) ?? 0
+        }
+    }
+
+    /// Drops the highest pending entries of `author` beyond `keep`; returns how many were dropped.
+    /// Pending entries are not part of the state, so dropping them loses nothing a later sync
+    /// cannot fetch again; it bounds what a member can make this node hold.
+    @discardableResult
+    public func trimPending(of author: PublicKey, keep: Int) throws -> Int {
+        try database.writer.write { db in
+            try db.execute(sql: """
+                DELETE FROM pending WHERE id IN (SELECT id FROM pending WHERE author = ? ORDER BY seq DESC
+                    LIMIT max(0, (SELECT COUNT(*) FROM pending WHERE author = ?) - ?))
+                """, arguments: [author.data, author.data, keep])
+            return db.changesCount
+        }
+    }
+
+    /// The highest local arrival number (the change-feed cursor of the newest entry), or 0.
+    public func lastLocalSeq() throws -> Int64 {
+        try database.writer.read { db in try Int64.fetchOne(db, sql: "SELECT max(localSeq) FROM entry") ?? 0 }
+    }
+
     /// Changes caused by entries after `cursor`, oldest first, for at most `limit` entries.
     public func changes(after cursor: Int64, limit: Int = 1000) throws -> [ChangeRecord] {
         try database.writer.read { db in

@@ -44,6 +44,17 @@ public struct IngestReport: Sendable, Equatable {
     public var rolledBack = false
     /// IDs of newly applied entries, in the order they were applied.
     public var appliedIDs: [EntryID] = []
+    /// Entries of this batch held as pending, so that a syncing node can ask for what they wait on.
+    public var pendingEntries: [PendingRef] = []
+
+    /// Authors this batch revealed as equivocators, with the seq of the fork found.
+    public var newEquivocations: [PendingRef] = []
+
+    /// An entry held as pending, or a fork: its author and seq.
+    public struct PendingRef: Sendable, Equatable {
+        public let author: PublicKey
+        public let seq: UInt64
+    }
 
     public init() {}
 }

@@ -93,6 +93,7 @@ final class IngestWriter {
                            [e.id.data, e.prev.data, e.author.data, Int64(e.seq), Data(e.bytes)])
                 hasPending = true
                 report.pending += 1
+                report.pendingEntries.append(.init(author: e.author, seq: e.seq))
                 return true
             }
             do { try ChainRules.checkLink(e, to: prev) } catch {
@@ -210,6 +211,7 @@ final class IngestWriter {
         if forks && !h.equivocating {
             h.equivocating = true
             effect |= ChangeRecord.Kind.equivocation.bit
+            report.newEquivocations.append(.init(author: e.author, seq: e.seq))
         }
         if e.seq > h.seq {
             h.seq = e.seq

@@ -4,7 +4,7 @@ import Logging
 
 /// The `coalition` command: the admin CLI of a Coalition node.
 @main
-struct Coalition: ParsableCommand {
+struct Coalition: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coalition",
         abstract: "A node of Coalition: platforms sharing signed harmful-content signals, with no central authority.",
@@ -20,7 +20,7 @@ struct Coalition: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Init.self, ID.self, Publish.self, Retract.self, Opine.self, List.self, Show.self,
-            Import.self, Export.self, Demo.self,
+            Import.self, Export.self, Run.self, Status.self, Peers.self, Members.self, Demo.self,
         ]
     )
 }

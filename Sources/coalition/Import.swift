@@ -42,6 +42,7 @@ struct Import: ParsableCommand {
             } else { fmt = nil }
             return try SignalImporter(node: dir).run(path: file, format: fmt) { Console.progress($0, $1, label: "importing") }
         }
+        if report.published > 0 { node.notifyDaemon() }
         let noun = signed ? "entries stored" : "signals published"
         print("\(report.lines) lines read: \(report.published) \(noun), \(report.skipped.count) skipped, \(report.rejected.count) rejected.")
         for s in report.skipped.prefix(20) { print("  skipped \(s)") }

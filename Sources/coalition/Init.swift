@@ -16,10 +16,12 @@ struct Init: ParsableCommand {
     @Option(help: "This platform's display name, shown to other members (for example video-app).")
     var name: String
 
+    @Option(help: "The gossip listener, host:port (default 0.0.0.0:7420).") var listen: String?
+
     @OptionGroup var node: NodeOptions
 
     func run() throws {
-        let dir = try Console.reporting { try NodeDirectory.initialize(at: node.path, name: name, logger: node.logger()) }
+        let dir = try Console.reporting { try NodeDirectory.initialize(at: node.path, name: name, listen: listen, logger: node.logger()) }
         print("Initialised node '\(name)' in \(dir.path)")
         print("Member ID: \(dir.memberID)")
         print("Give this ID to the other platforms' admins; keep \(dir.path)/member.key secret.")

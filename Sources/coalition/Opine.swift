@@ -23,6 +23,7 @@ struct Opine: ParsableCommand {
             try dir.store.append([.plain(.opinion(opinion))], by: dir.signer)
             return try dir.store.verdict(of: id).rawValue
         }
+        node.notifyDaemon()
         print("Recorded \(stance) on \(signal); verdict now: \(verdict)")
     }
 }

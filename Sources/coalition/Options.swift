@@ -9,14 +9,23 @@ struct NodeOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The node's data directory.", discussion: "Default: $COALITION_DATA_DIR, else ~/.coalition.", valueName: "dir"))
     var dataDir: String?
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error or critical.")
-    var logLevel: Logger.Level = .warning
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error or critical (default: warning; info for run).")
+    var logLevel: Logger.Level?
 
     var path: String { dataDir ?? NodeDirectory.defaultPath }
 
-    func logger() -> Logger {
-        Console.bootstrapLogging(level: logLevel)
+    func logger(default level: Logger.Level = .warning, json: Bool = false) -> Logger {
+        Console.bootstrapLogging(level: logLevel ?? level, json: json)
         return Logger(label: "coalition")
+    }
+
+    /// The running node's admin socket.
+    var adminSocket: String { path + "/" + AdminSocketService.fileName }
+
+    /// Tells a running node that new local entries are in the store, so it pushes them at once
+    /// (it would otherwise notice within a second). Silent when no node runs.
+    func notifyDaemon() {
+        _ = try? AdminClient.send("poke", to: adminSocket, timeout: .seconds(2))
     }
 
     func open() throws -> NodeDirectory {
@@ -31,10 +40,11 @@ enum Console {
     nonisolated(unsafe) private static var bootstrapped = false
 
     /// Structured logs to standard error, once per process.
-    static func bootstrapLogging(level: Logger.Level) {
+    static func bootstrapLogging(level: Logger.Level, json: Bool = false) {
         guard !bootstrapped else { return }
         bootstrapped = true
         LoggingSystem.bootstrap { label in
+            if json { return JSONLogHandler(label: label, level: level) }
             var h = StreamLogHandler.standardError(label: label)
             h.logLevel = level
             return h

@@ -45,6 +45,7 @@ struct Publish: ParsableCommand {
             let draft = try input.draft()
             return try dir.store.append([draft], by: dir.signer)[0]
         }
+        node.notifyDaemon()
         if json, let row = try dir.store.signal(entry.id) {
             print(Console.json(try SignalView(row, node: dir)))
         } else {

@@ -24,6 +24,7 @@ struct Retract: ParsableCommand {
             guard row.retractedBy == nil else { throw CoalitionError(.forbidden, "signal \(signal) is already retracted") }
             return try dir.store.append([.plain(.retract(try Retraction(target: id, reason: reason)))], by: dir.signer)[0]
         }
+        node.notifyDaemon()
         print("Retracted \(signal) (entry \(entry.id.hex))")
     }
 }

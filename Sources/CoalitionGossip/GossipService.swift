@@ -1,0 +1,393 @@
+import CoalitionCore
+import CoalitionCrypto
+import CoalitionStore
+import CoalitionSync
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import NIOSSL
+import ServiceLifecycle
+
+/// The gossip layer as a long-running ``Service``: the TLS listener, one dialer per configured
+/// peer (exponential backoff with jitter), the broadcaster that pushes every new entry to every
+/// connected peer at once, and the sessions themselves. On graceful shutdown it says goodbye to
+/// every peer and closes each connection with TLS close_notify.
+public final class GossipService: Service, Sendable {
+    let configuration: GossipConfiguration
+    let members: MemberRegistry
+    let store: EntryStore
+    let logger: Logger
+    let ingestor: Ingestor
+    let hello: WireMessage.Hello
+    private let identity: TLSIdentity
+    private let group: any EventLoopGroup
+    private let pool: NIOThreadPool
+
+    private struct State {
+        var sessions: [PublicKey: PeerSession] = [:]
+        var peers: [PublicKey: GossipConfiguration.Peer] = [:]
+        var lastErrors: [PublicKey: String] = [:]
+        var history: [PublicKey: PeerStatus] = [:]
+        var counters = GossipCounters()
+        var nextSerial: UInt64 = 0
+        var boundPort: Int?
+        var shuttingDown = false
+    }
+    private let state: NIOLockedValueBox<State>
+    private let broadcastBell: AsyncStream<Void>.Continuation
+    private let broadcastRings: AsyncStream<Void>
+    private let peersBell: AsyncStream<Void>.Continuation
+    private let peersRings: AsyncStream<Void>
+    private let bound: NIOLockedValueBox<[CheckedContinuation<Int, any Error>]>
+
+    /// - Parameters:
+    ///   - identity: this node's TLS credentials (from its member key).
+    ///   - members: the accepted members; replaced on reload.
+    public init(configuration: GossipConfiguration, identity: TLSIdentity, store: EntryStore, members: MemberRegistry,
+                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, pool: NIOThreadPool = .singleton,
+                logger: Logger = Logger(label: "coalition.gossip")) {
+        self.configuration = configuration
+        self.identity = identity
+        self.store = store
+        self.members = members
+        self.group = group
+        self.pool = pool
+        self.logger = logger
+        self.hello = WireMessage.Hello(member: identity.memberKey, maxFrameBytes: UInt32(configuration.maxFrameBytes))
+        self.ingestor = Ingestor(store: store, members: members, pool: pool, configuration: configuration, logger: logger)
+        var s = State()
+        for p in configuration.peers { s.peers[p.key] = p }
+        self.state = NIOLockedValueBox(s)
+        (broadcastRings, broadcastBell) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+        (peersRings, peersBell) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+        self.bound = NIOLockedValueBox([])
+    }
+
+    // MARK: Service
+
+    public func run() async throws {
+        let serverContext = try identity.makeServerContext()
+        let clientContext = try identity.makeClientContext()
+        let server = try await bind(context: serverContext)
+        do {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await self.accept(server) }
+                group.addTask { await self.superviseDialers(context: clientContext) }
+                group.addTask { try await self.broadcast() }
+                group.addTask { try await self.tick() }
+                try? await gracefulShutdown()
+                await self.closeAll()
+                group.cancelAll()
+            }
+        } catch is CancellationError {
+            // The loops stop by cancellation once the sessions are closed.
+        }
+        logger.info("gossip stopped")
+    }
+
+    /// The port the listener is bound to, once it is (useful with port 0).
+    public func listeningPort() async throws -> Int {
+        if let p = state.withLockedValue({ $0.boundPort }) { return p }
+        return try await withCheckedThrowingContinuation { c in
+            let ready = state.withLockedValue { $0.boundPort }
+            if let ready { c.resume(returning: ready) } else { bound.withLockedValue { $0.append(c) } }
+        }
+    }
+
+    // MARK: control
+
+    /// Re-reads peers and members: new peers are dialed, removed ones and removed members are
+    /// disconnected.
+    public func reload(peers: [GossipConfiguration.Peer], members newMembers: [PublicKey: String]) {
+        members.replace(with: newMembers)
+        let dropped: [PeerSession] = state.withLockedValue { s in
+            s.peers = Dictionary(peers.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+            return s.sessions.values.filter { !self.members.isMember($0.peer) }
+        }
+        for session in dropped { session.close(WireError(.notAMember, "no longer a member of this node's configuration")) }
+        peersBell.yield()
+        logger.info("configuration reloaded", metadata: ["peers": "\(peers.count)", "members": "\(newMembers.count)"])
+    }
+
+    /// New local entries were written (by the CLI, through the store): push them now.
+    public func entriesApplied() {
+        broadcastBell.yield()
+    }
+
+    /// Status of every configured or connected peer, and the node's counters.
+    public func status() async throws -> (peers: [PeerStatus], counters: GossipCounters) {
+        let heads = try await localHeads()
+        return state.withLockedValue { s in
+            var keys = Set(s.peers.keys).union(s.sessions.keys).union(s.history.keys)
+            keys.remove(members.selfKey)
+            let list = keys.sorted().map { key -> PeerStatus in
+                var st: PeerStatus
+                if let session = s.sessions[key], session.established.withLockedValue({ $0 }) {
+                    st = session.status
+                    st.connected = true
+                    st.direction = session.direction.rawValue
+                    st.behind = session.queue.knowledge().behind(local: heads)
+                } else {
+                    st = s.history[key] ?? PeerStatus(id: "\(MemberID(publicKey: key))", name: members.name(of: key), address: nil)
+                    st.connected = false
+                    st.direction = nil
+                }
+                st.name = members.name(of: key)
+                if let p = s.peers[key] { st.address = "\(p.host):\(p.port)" }
+                if let e = s.lastErrors[key] { st.lastError = e }
+                return st
+            }
+            return (list, s.counters)
+        }
+    }
+
+    // MARK: internals used by sessions
+
+    func localHeads() async throws -> [LocalHead] {
+        try await read { store in
+            try store.heads().map { LocalHead(author: $0.author, seq: $0.seq, head: $0.id, entryCount: $0.entryCount, equivocating: $0.equivocating) }
+        }
+    }
+
+    /// Runs blocking store work off the event loops.
+    func read<T: Sendable>(_ body: @escaping @Sendable (EntryStore) throws -> T) async throws -> T {
+        let store = self.store
+        return try await pool.runIfActive { try body(store) }
+    }
+
+    /// Keeps one session per peer. When both nodes dial each other, the connection dialed by the
+    /// node with the smaller key wins, on both sides alike.
+    func register(_ session: PeerSession) -> Bool {
+        let (keep, loser): (Bool, PeerSession?) = state.withLockedValue { s in
+            guard !s.shuttingDown else { return (false, nil) }
+            guard let existing = s.sessions[session.peer], existing !== session else {
+                s.sessions[session.peer] = session
+                return (true, nil)
+            }
+            let me = members.selfKey
+            func dialer(_ x: PeerSession) -> PublicKey { x.direction == .outbound ? me : x.peer }
+            let newWins = dialer(session) == dialer(existing) ? true : dialer(session) < dialer(existing)
+            if newWins {
+                s.sessions[session.peer] = session
+                return (true, existing)
+            }
+            return (false, nil)
+        }
+        loser?.close(WireError(.duplicateConnection, "a newer connection with this peer is kept"))
+        return keep
+    }
+
+    func unregister(_ session: PeerSession) {
+        state.withLockedValue { s in
+            if s.sessions[session.peer] === session {
+                s.sessions[session.peer] = nil
+            }
+            if session.established.withLockedValue({ $0 }) {
+                var st = session.status
+                st.connected = false
+                s.history[session.peer] = st
+            }
+        }
+    }
+
+    func account(_ outcome: Ingestor.Outcome) {
+        state.withLockedValue { s in
+            s.counters.notAMember += UInt64(outcome.notAMember)
+            s.counters.quotaDeferred += UInt64(outcome.deferred)
+            s.counters.duplicates += UInt64(outcome.report.duplicates)
+        }
+        if outcome.notAMember > 0 { logger.info("refused \(outcome.notAMember) entries by authors that are not accepted members") }
+        if outcome.deferred > 0 { logger.notice("deferred \(outcome.deferred) entries beyond the per-author ingest quota") }
+    }
+
+    func countViolation() { state.withLockedValue { $0.counters.protocolViolations += 1 } }
+    func countUnknown() { state.withLockedValue { $0.counters.unknownMessages += 1 } }
+
+    /// Sends a fork proof for `author` at `seq` to every peer.
+    func announceFork(author: PublicKey, seq: UInt64) async {
+        guard let rows = try? await read({ try $0.entries(of: author, from: seq, to: seq, limit: 2) }), rows.count == 2 else { return }
+        logger.warning("author equivocates: two entries at one seq", metadata: ["entry.author": "\(MemberID(publicKey: author))", "entry.seq": "\(seq)"])
+        for session in state.withLockedValue({ Array($0.sessions.values) }) {
+            session.queue.send(.forkProof(rows[0].bytes, rows[1].bytes))
+        }
+    }
+
+    // MARK: listener and dialers
+
+    private typealias Accepted = (NIOAsyncChannel<InboundFrame, ByteBuffer>, EventLoopFuture<PublicKey>)
+
+    private func bind(context: NIOSSLContext) async throws -> NIOAsyncChannel<Accepted, Never> {
+        let server = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: configuration.listenHost, port: configuration.listenPort) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try self.configurePipeline(channel, tls: NIOSSLServerHandler.self, context: context, expected: nil)
+                }
+            }
+        let port = server.channel.localAddress?.port ?? configuration.listenPort
+        let waiting = state.withLockedValue { s -> [CheckedContinuation<Int, any Error>] in
+            s.boundPort = port
+            return bound.withLockedValue { w in defer { w.removeAll() }; return w }
+        }
+        for c in waiting { c.resume(returning: port) }
+        logger.info("gossip listening", metadata: ["listen.address": "\(configuration.listenHost):\(port)", "member.id": "\(MemberID(publicKey: members.selfKey))"])
+        return server
+    }
+
+    private func configurePipeline(_ channel: any Channel, tls: Any.Type, context: NIOSSLContext, expected: PublicKey?) throws -> Accepted {
+        let waiter = PeerIdentityHandler(eventLoop: channel.eventLoop, timeout: .milliseconds(Int64(configuration.handshakeTimeout * 1000)))
+        let verify = waiter.verifier(members: members, expected: expected, logger: logger) { [weak self] in
+            self?.state.withLockedValue { $0.counters.refusedConnections += 1 }
+        }
+        let sync = channel.pipeline.syncOperations
+        if expected == nil {
+            try sync.addHandler(NIOSSLServerHandler(context: context, customVerificationCallback: verify))
+        } else {
+            try sync.addHandler(try NIOSSLClientHandler(context: context, serverHostname: nil, customVerificationCallback: verify))
+        }
+        try sync.addHandler(waiter)
+        try sync.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: configuration.maxFrameBytes)))
+        let async = try NIOAsyncChannel<InboundFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
+        return (async, waiter.identity.futureResult)
+    }
+
+    private func accept(_ server: NIOAsyncChannel<Accepted, Never>) async throws {
+        try await server.executeThenClose { inbound in
+            try await withThrowingDiscardingTaskGroup { group in
+                for try await (channel, identity) in inbound {
+                    group.addTask {
+                        let remote = channel.channel.remoteAddress.map { "\($0)" } ?? "?"
+                        do {
+                            let key = try await identity.get()
+                            await self.runSession(channel, peer: key, direction: .inbound)
+                        } catch {
+                            self.logger.notice("refused inbound connection from \(remote): \(error)")
+                            try? await channel.channel.close()
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private func superviseDialers(context: NIOSSLContext) async {
+        await withDiscardingTaskGroup { group in
+            var running = Set<PublicKey>()
+            let starts = { () -> [GossipConfiguration.Peer] in
+                self.state.withLockedValue { s in Array(s.peers.values) }.filter { !running.contains($0.key) }
+            }
+            for p in starts() {
+                running.insert(p.key)
+                group.addTask { await self.dial(p.key, context: context) }
+            }
+            for await _ in peersRings {
+                for p in starts() {
+                    running.insert(p.key)
+                    group.addTask { await self.dial(p.key, context: context) }
+                }
+                running = running.filter { key in self.state.withLockedValue { $0.peers[key] != nil } }
+            }
+        }
+    }
+
+    /// Dials one peer for as long as it is configured, reconnecting with backoff.
+    private func dial(_ key: PublicKey, context: NIOSSLContext) async {
+        var backoff = Backoff(base: 0.25, cap: configuration.reconnectMaxSeconds)
+        let id = MemberID(publicKey: key)
+        while !Task.isCancelled {
+            guard let peer = state.withLockedValue({ $0.shuttingDown ? nil : $0.peers[key] }) else { return }
+            let connected = state.withLockedValue { $0.sessions[key] != nil }
+            if !connected {
+                do {
+                    let (channel, identity) = try await ClientBootstrap(group: group)
+                        .connectTimeout(.seconds(5))
+                        .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                        .connect(host: peer.host, port: peer.port) { channel in
+                            channel.eventLoop.makeCompletedFuture {
+                                try self.configurePipeline(channel, tls: NIOSSLClientHandler.self, context: context, expected: key)
+                            }
+                        }
+                    let proven = try await identity.get()
+                    let established = await runSession(channel, peer: proven, direction: .outbound)
+                    if established { backoff.reset() }
+                } catch {
+                    state.withLockedValue { $0.lastErrors[key] = "\(error)" }
+                    logger.info("cannot reach peer \(id.short) at \(peer.host):\(peer.port): \(error)", metadata: ["peer.id": "\(id)"])
+                }
+            } else {
+                backoff.reset()
+            }
+            let delay = connected ? 1.0 : backoff.nextDelay(random: Double.random(in: 0..<1))
+            try? await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+        }
+    }
+
+    /// Runs a session to its end; returns whether it got past hello.
+    @discardableResult
+    private func runSession(_ channel: NIOAsyncChannel<InboundFrame, ByteBuffer>, peer: PublicKey, direction: PeerSession.Direction) async -> Bool {
+        let session: PeerSession? = state.withLockedValue { s in
+            guard !s.shuttingDown else { return nil }
+            s.nextSerial += 1
+            return PeerSession(peer: peer, direction: direction, serial: s.nextSerial, service: self)
+        }
+        guard let session else {
+            try? await channel.channel.close()
+            return false
+        }
+        await session.run(channel)
+        unregister(session)
+        let established = session.established.withLockedValue { $0 }
+        if let e = session.status.lastError { state.withLockedValue { $0.lastErrors[peer] = e } }
+        return established
+    }
+
+    // MARK: broadcasting
+
+    /// Pushes every entry stored after start-up (received, relayed or published locally) to
+    /// every connected peer that may lack it.
+    private func broadcast() async throws {
+        var cursor = try await read { try $0.lastLocalSeq() }
+        for await _ in broadcastRings {
+            while true {
+                let from = cursor
+                let rows = try await read { try $0.entries(after: from, limit: 4096) }
+                guard let last = rows.last else { break }
+                cursor = last.0
+                let items = rows.compactMap { row -> (author: PublicKey, seq: UInt64, bytes: [UInt8])? in
+                    EntryHeaderPeek.authorAndSeq(row.1).map { ($0.0, $0.1, row.1) }
+                }
+                for session in state.withLockedValue({ Array($0.sessions.values) }) where session.established.withLockedValue({ $0 }) {
+                    session.queue.push(items)
+                }
+                if rows.count < 4096 { break }
+            }
+        }
+    }
+
+    /// Once a second: picks up entries written by other processes (the CLI).
+    private func tick() async throws {
+        while true {
+            try await Task.sleep(for: .seconds(1))
+            broadcastBell.yield()
+        }
+    }
+
+    private func closeAll() async {
+        let sessions = state.withLockedValue { s -> [PeerSession] in
+            s.shuttingDown = true
+            return Array(s.sessions.values)
+        }
+        logger.info("shutting down gossip", metadata: ["peers.connected": "\(sessions.count)"])
+        for session in sessions { session.close(WireError(.shuttingDown, "the node is shutting down")) }
+        peersBell.finish()
+        broadcastBell.finish()
+        // Give the goodbyes a moment to flush; sessions end as their peers close.
+        for _ in 0..<40 where state.withLockedValue({ !$0.sessions.isEmpty }) {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}

@@ -1,0 +1,301 @@
+import CoalitionCore
+import CoalitionCrypto
+import CoalitionStore
+import CoalitionSync
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// One live, authenticated connection with a peer. It runs three loops until the connection
+/// ends: reading (the ``PeerProtocol`` state machine turns frames into actions), writing (the
+/// ``OutboundQueue`` in priority order, sync ranges read from the store chunk by chunk), and a
+/// timer (keep-alive and periodic anti-entropy).
+final class PeerSession: Sendable {
+    /// Which side dialed.
+    enum Direction: String, Sendable { case inbound, outbound }
+
+    let peer: PublicKey
+    let direction: Direction
+    let queue: OutboundQueue
+    let serial: UInt64
+    let established = NIOLockedValueBox<Bool>(false)
+    private let counters: NIOLockedValueBox<PeerStatus>
+    private let lastHeard = NIOLockedValueBox<Date>(Date())
+    private let peerFrameLimit = NIOLockedValueBox<Int>(WireLimits.minFrameBytes)
+    private let closeReason = NIOLockedValueBox<WireError?>(nil)
+    private unowned(unsafe) let service: GossipService
+    private let logger: Logger
+
+    init(peer: PublicKey, direction: Direction, serial: UInt64, service: GossipService) {
+        self.peer = peer
+        self.direction = direction
+        self.serial = serial
+        self.service = service
+        self.queue = OutboundQueue(limit: service.configuration.peerQueueBytes)
+        var logger = service.logger
+        logger[metadataKey: "peer.id"] = "\(MemberID(publicKey: peer))"
+        logger[metadataKey: "peer.name"] = "\(service.members.name(of: peer))"
+        self.logger = logger
+        self.counters = NIOLockedValueBox(PeerStatus(id: "\(MemberID(publicKey: peer))", name: service.members.name(of: peer), address: nil))
+    }
+
+    /// The status counters (connection state is filled in by the service).
+    var status: PeerStatus { counters.withLockedValue { $0 } }
+
+    /// Asks the session to end: says goodbye, then closes (TLS close_notify).
+    func close(_ error: WireError) {
+        closeReason.withLockedValue { $0 = $0 ?? error }
+        queue.send(.goodbye(error.code, error.message))
+    }
+
+    /// Runs the connection until it ends. Errors are logged and recorded, not thrown.
+    func run(_ channel: NIOAsyncChannel<InboundFrame, ByteBuffer>) async {
+        do {
+            try await channel.executeThenClose { inbound, outbound in
+                let heads = try await service.localHeads()
+                queue.send(.hello(service.hello))
+                queue.send(.heads(HeadsSummary(local: heads)))
+                do {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask { try await self.readLoop(inbound) }
+                        group.addTask { try await self.writeLoop(outbound) }
+                        group.addTask { try await self.timerLoop() }
+                        try await group.next()
+                        group.cancelAll()
+                    }
+                } catch let error as WireError {
+                    // Our verdict on the peer: tell it why, then close.
+                    record(error)
+                    if ![.truncated, .shuttingDown].contains(error.code) || closeReason.withLockedValue({ $0 }) == nil {
+                        let goodbye = WireMessage.goodbye(error.code, error.message).frame()
+                        try? await outbound.write(ByteBuffer(bytes: goodbye))
+                    }
+                    if error.code != .shuttingDown && error.code != .duplicateConnection {
+                        service.countViolation()
+                        logger.warning("dropping peer: \(error)")
+                    }
+                }
+            }
+        } catch {
+            record(WireError(.truncated, "\(error)"))
+            logger.info("connection ended: \(error)")
+        }
+        queue.close()
+    }
+
+    private func record(_ error: WireError) {
+        counters.withLockedValue { $0.lastError = error.description }
+    }
+
+    // MARK: reading
+
+    private func readLoop(_ inbound: NIOAsyncChannelInboundStream<InboundFrame>) async throws {
+        var proto = PeerProtocol(localHello: service.hello, authenticatedKey: peer)
+        var outstanding: [PublicKey: UInt64] = [:]
+        for try await frame in inbound {
+            lastHeard.withLockedValue { $0 = Date() }
+            counters.withLockedValue { $0.bytesIn += UInt64(frame.byteCount) }
+            switch proto.receive(frame.message) {
+            case .none:
+                break
+            case .established(let hello):
+                peerFrameLimit.withLockedValue { $0 = Int(min(hello.maxFrameBytes, UInt32(service.configuration.maxFrameBytes))) }
+                guard service.register(self) else {
+                    throw WireError(.duplicateConnection, "another connection with this peer is kept")
+                }
+                established.withLockedValue { $0 = true }
+                logger.info("peer connected", metadata: ["peer.direction": "\(direction.rawValue)", "peer.version": "\(hello.version)"])
+            case .sendMissing(let summary):
+                let heads = try await service.localHeads()
+                if summary.replyRequested { queue.send(.heads(HeadsSummary(local: heads))) }
+                let plan = SyncPlanner.plan(local: heads, peer: summary)
+                queue.noteHeld(plan.peerSeqs)
+                queue.addRanges(plan.ranges)
+                counters.withLockedValue {
+                    $0.lastSync = Int64(Date().timeIntervalSince1970 * 1000)
+                    $0.ahead = plan.peerAhead
+                }
+                if !plan.ranges.isEmpty {
+                    logger.debug("sync: sending \(plan.entriesToSend) entries of \(plan.ranges.count) authors")
+                }
+            case .ingest(let list):
+                try await ingest(list, outstanding: &outstanding)
+            case .serveRange(let author, let from, let to):
+                queue.addRanges([SendRange(author: author, from: from, to: min(to, from + 100_000), allBranches: true)])
+            case .checkForkProof(let a, let b):
+                try await checkForkProof(a, b, outstanding: &outstanding)
+            case .send(let message):
+                queue.send(message)
+            case .ignored(let type):
+                service.countUnknown()
+                logger.debug("ignored a message of unknown type \(type)")
+            case .close(let error):
+                throw error
+            case .peerClosed(let code, let reason):
+                logger.info("peer said goodbye: \(code): \(reason)")
+                record(WireError(code, "peer closed: \(reason)"))
+                return
+            }
+        }
+    }
+
+    private func ingest(_ list: [[UInt8]], outstanding: inout [PublicKey: UInt64]) async throws {
+        counters.withLockedValue { $0.entriesIn += UInt64(list.count) }
+        var held: [PublicKey: UInt64] = [:]
+        for bytes in list {
+            if let (author, seq) = EntryHeaderPeek.authorAndSeq(bytes) { held[author] = max(held[author] ?? 0, seq) }
+        }
+        queue.noteHeld(held)
+        let outcome = try await service.ingestor.ingest(list, from: peer)
+        service.account(outcome)
+        if let violation = outcome.violation { throw violation }
+        for (author, gap) in outcome.gaps {
+            // Ask for what the pending entries wait on: the run after our head, or, on a fork
+            // below our head, the missing predecessor itself.
+            let from = gap.head + 1 < gap.waiting ? gap.head + 1 : gap.waiting - 1
+            let to = gap.waiting - 1
+            guard from >= 1, to >= from, outstanding[author, default: 0] < to else { continue }
+            outstanding[author] = to
+            queue.send(.rangeRequest(author: author, from: from, to: to))
+        }
+        if outcome.report.applied > 0 {
+            for (author, _) in outcome.gaps where outstanding[author] != nil { outstanding[author] = nil }
+            service.entriesApplied()
+        }
+        for fork in outcome.report.newEquivocations {
+            await service.announceFork(author: fork.author, seq: fork.seq)
+        }
+    }
+
+    private func checkForkProof(_ a: [UInt8], _ b: [UInt8], outstanding: inout [PublicKey: UInt64]) async throws {
+        let first: Entry, second: Entry
+        do {
+            first = try Entry(decoding: a)
+            second = try Entry(decoding: b)
+            _ = try first.validateIntrinsic()
+            _ = try second.validateIntrinsic()
+        } catch {
+            throw WireError(.invalidEntry, "fork proof: \(error)")
+        }
+        guard first.author == second.author, first.seq == second.seq, first.id != second.id else {
+            throw WireError(.invalidEntry, "fork proof: the entries are not two different entries of one author at one seq")
+        }
+        logger.notice("received a fork proof", metadata: ["entry.author": "\(MemberID(publicKey: first.author))", "entry.seq": "\(first.seq)"])
+        try await ingest([a, b], outstanding: &outstanding)
+    }
+
+    // MARK: writing
+
+    private func write(_ message: WireMessage, to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
+        let frame = message.frame()
+        counters.withLockedValue { $0.bytesOut += UInt64(frame.count) }
+        try await outbound.write(ByteBuffer(bytes: frame))
+    }
+
+    private func writeLoop(_ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
+        for await _ in queue.doorbell {
+            while let work = queue.next(maxPushBytes: batchLimit) {
+                switch work {
+                case .message(let m):
+                    try await write(m, to: outbound)
+                    if case .goodbye(let code, let reason) = m {
+                        throw WireError(code, reason)
+                    }
+                case .pushes(let list):
+                    counters.withLockedValue { $0.entriesOut += UInt64(list.count) }
+                    try await write(.entries(list), to: outbound)
+                case .digestSync:
+                    counters.withLockedValue { $0.queueOverflows += 1 }
+                    logger.notice("peer is too slow; outbound queue dropped, falling back to digest sync")
+                    let heads = try await service.localHeads()
+                    try await write(.heads(HeadsSummary(local: heads, replyRequested: true)), to: outbound)
+                case .sync(let range):
+                    try await sendChunk(of: range, to: outbound)
+                }
+            }
+        }
+    }
+
+    private var batchLimit: Int { min(WireLimits.batchTargetBytes, peerFrameLimit.withLockedValue { $0 } - 1024) }
+
+    /// Sends the next chunk of a sync range and puts the rest back in the queue.
+    private func sendChunk(of range: SendRange, to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
+        let chunkLimit = 2048
+        var rows = try await service.read { store in try store.entries(of: range.author, from: range.from, to: range.to, limit: chunkLimit) }
+        var next: UInt64? = nil
+        if rows.count == chunkLimit, let last = rows.last?.seq {
+            // Keep every branch of the last seq together in the next chunk.
+            if rows.first!.seq != last { rows.removeAll { $0.seq == last } }
+            next = rows.last!.seq + 1
+        }
+        if let prefix = range.peerHeadPrefix {
+            // The peer's head: skip it if the peer holds this very entry.
+            rows.removeAll { $0.seq == range.from && HeadsSummary.prefix(EntryHeaderPeek.id(of: $0.bytes).bytes) == prefix }
+        }
+        var batch: [[UInt8]] = []
+        var bytes = 0
+        for row in rows {
+            if !batch.isEmpty && bytes + row.bytes.count + 4 > batchLimit {
+                counters.withLockedValue { $0.entriesOut += UInt64(batch.count) }
+                try await write(.entries(batch), to: outbound)
+                batch.removeAll(keepingCapacity: true)
+                bytes = 0
+            }
+            batch.append(row.bytes)
+            bytes += row.bytes.count + 4
+        }
+        if !batch.isEmpty {
+            counters.withLockedValue { $0.entriesOut += UInt64(batch.count) }
+            try await write(.entries(batch), to: outbound)
+        }
+        if let next, next <= range.to {
+            var rest = range
+            rest.from = next
+            rest.peerHeadPrefix = nil
+            queue.resume(rest)
+        }
+    }
+
+    // MARK: timers
+
+    private func timerLoop() async throws {
+        let keepAlive = service.configuration.keepAliveInterval
+        let antiEntropy = service.configuration.antiEntropyInterval
+        var lastKeepAlive = Date()
+        var lastAntiEntropy = Date()
+        let tick = min(keepAlive, antiEntropy, 1.0)
+        while true {
+            try await Task.sleep(for: .milliseconds(Int(tick * 1000)))
+            let now = Date()
+            if now.timeIntervalSince(lastHeard.withLockedValue { $0 }) > 3 * keepAlive {
+                throw WireError(.timeout, "no message for \(Int(3 * keepAlive)) s")
+            }
+            guard established.withLockedValue({ $0 }) else { continue }
+            if now.timeIntervalSince(lastKeepAlive) >= keepAlive {
+                lastKeepAlive = now
+                queue.send(.keepAlive(nonce: UInt64.random(in: 0...UInt64.max), reply: true))
+            }
+            if now.timeIntervalSince(lastAntiEntropy) >= antiEntropy {
+                lastAntiEntropy = now
+                queue.send(.heads(HeadsSummary(local: try await service.localHeads())))
+            }
+        }
+    }
+}
+
+/// Reads header fields straight from entry bytes (§3.1) without decoding the body or verifying:
+/// for routing decisions only. Anything stored is decoded and verified in full.
+enum EntryHeaderPeek {
+    static func authorAndSeq(_ bytes: [UInt8]) -> (PublicKey, UInt64)? {
+        guard bytes.count >= Entry.headerByteCount, let key = try? PublicKey(bytes: bytes[1..<33]) else { return nil }
+        var seq: UInt64 = 0
+        for b in bytes[33..<41] { seq = seq << 8 | UInt64(b) }
+        return (key, seq)
+    }
+
+    /// The entry ID (SHA-256 of the complete entry, §3.3).
+    static func id(of bytes: [UInt8]) -> EntryID {
+        try! EntryID(bytes: SHA256.hash(bytes))
+    }
+}

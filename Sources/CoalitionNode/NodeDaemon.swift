@@ -1,0 +1,168 @@
+import CoalitionCore
+import CoalitionCrypto
+import CoalitionGossip
+import CoalitionStore
+import Foundation
+import Logging
+import NIOPosix
+import ServiceLifecycle
+import UnixSignals
+
+/// A running node: the gossip service, the admin socket and reload on SIGHUP, built from a data
+/// directory. `coalition run` puts ``services`` in a `ServiceGroup`; the demo and the tests run
+/// several daemons in one group.
+public final class NodeDaemon: Sendable {
+    public let directory: NodeDirectory
+    public let gossip: GossipService
+    let admin: AdminSocketService
+    let logger: Logger
+
+    /// - Throws: `CoalitionError(.configuration)` for an unusable configuration.
+    public init(directory: NodeDirectory, logger: Logger) throws {
+        self.directory = directory
+        self.logger = logger
+        let config = directory.configuration
+        let gossipConfig = try Self.gossipConfiguration(config)
+        let identity = try TLSIdentity(signer: directory.signer, name: config.name)
+        let registry = MemberRegistry(selfKey: directory.signer.publicKey, members: Self.memberMap(config))
+        gossip = GossipService(configuration: gossipConfig, identity: identity, store: directory.store, members: registry, logger: logger)
+        let socket = directory.path + "/" + AdminSocketService.fileName
+        let holder = WeakGossip()
+        admin = AdminSocketService(path: socket, logger: logger) { command in
+            await holder.daemon?.handle(command) ?? "{\"error\":\"node not ready\"}"
+        }
+        holder.daemon = self
+    }
+
+    /// The services to run, in start order (storage is already open): gossip, then the admin
+    /// socket, then the SIGHUP watcher.
+    public var services: [any Service] { [gossip, admin, HangupReloader(daemon: self)] }
+
+    /// Re-reads `coalition.yaml` and applies peers and members without a restart.
+    /// - Returns: a one-line summary.
+    /// - Throws: `CoalitionError(.configuration)`; the running configuration is then kept.
+    @discardableResult
+    public func reload() throws -> String {
+        let path = directory.path + "/" + NodeDirectory.configFileName
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw CoalitionError(.configuration, "cannot read \(path)")
+        }
+        let config = try NodeConfiguration.parse(text, path: path)
+        let g = try Self.gossipConfiguration(config)
+        gossip.reload(peers: g.peers, members: Self.memberMap(config))
+        return "reloaded: \(config.members.count) members, \(config.peers.count) peers"
+    }
+
+    func handle(_ command: String) async -> String {
+        switch command {
+        case "ping":
+            return "{\"ok\":true}"
+        case "poke":
+            gossip.entriesApplied()
+            return "{\"ok\":true}"
+        case "reload":
+            do {
+                let summary = try reload()
+                return Self.json(["ok": true, "message": summary] as [String: any Sendable])
+            } catch {
+                logger.error("reload failed; keeping the running configuration: \(error)")
+                return Self.json(["ok": false, "error": "\(error)"] as [String: any Sendable])
+            }
+        case "status":
+            do {
+                let report = try await statusReport()
+                let enc = JSONEncoder()
+                enc.outputFormatting = [.sortedKeys]
+                return String(decoding: try enc.encode(report), as: UTF8.self)
+            } catch {
+                return Self.json(["ok": false, "error": "\(error)"] as [String: any Sendable])
+            }
+        default:
+            return Self.json(["ok": false, "error": "unknown command '\(command)'; expected status, reload or poke"] as [String: any Sendable])
+        }
+    }
+
+    /// What `coalition status` prints.
+    public struct StatusReport: Codable, Sendable {
+        public var name: String
+        public var memberID: String
+        public var listen: String
+        public var entries: Int
+        public var pending: Int
+        public var authors: Int
+        public var stateDigest: String
+        /// Member IDs of authors flagged as equivocators (two entries at one seq).
+        public var equivocators: [String]
+        public var peers: [PeerStatus]
+        public var counters: GossipCounters
+    }
+
+    public func statusReport() async throws -> StatusReport {
+        let (peers, counters) = try await gossip.status()
+        let stats = try directory.store.statistics()
+        let port = (try? await gossip.listeningPort()) ?? 0
+        let host = (try? HostPort(parsing: directory.configuration.listen))?.host ?? "?"
+        return StatusReport(name: directory.configuration.name, memberID: directory.memberID.description,
+                            listen: HostPort(host: host, port: port).description, entries: stats.entries, pending: stats.pending,
+                            authors: stats.authors, stateDigest: Hex.encode(try directory.store.stateDigest()),
+                            equivocators: try directory.store.heads().filter(\.equivocating).map { MemberID(publicKey: $0.author).description },
+                            peers: peers, counters: counters)
+    }
+
+    static func memberMap(_ config: NodeConfiguration) -> [PublicKey: String] {
+        var out: [PublicKey: String] = [:]
+        for m in config.members { if let id = try? MemberID(parsing: m.id) { out[id.publicKey] = m.name } }
+        return out
+    }
+
+    static func gossipConfiguration(_ config: NodeConfiguration) throws -> GossipConfiguration {
+        let listen = try HostPort(parsing: config.listen)
+        var peers: [GossipConfiguration.Peer] = []
+        for p in config.peers {
+            let id = try MemberID(parsing: p.id)
+            let address = try HostPort(parsing: p.address)
+            peers.append(.init(key: id.publicKey, host: address.host, port: address.port))
+        }
+        var g = GossipConfiguration(listenHost: listen.host, listenPort: listen.port, peers: peers)
+        g.antiEntropyInterval = config.gossip.antiEntropySeconds
+        g.keepAliveInterval = config.gossip.keepAliveSeconds
+        g.peerQueueBytes = config.gossip.peerQueueBytes
+        g.reconnectMaxSeconds = config.gossip.reconnectMaxSeconds
+        g.quotaPerMinute = config.quota.entriesPerAuthorPerMinute
+        g.quotaBurst = config.quota.burst
+        g.pendingPerAuthor = config.quota.pendingPerAuthor
+        return g
+    }
+
+    static func json(_ object: [String: any Sendable]) -> String {
+        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
+extension HostPort {
+    init(host: String, port: Int) {
+        self = try! HostPort(parsing: host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
+    }
+}
+
+/// Breaks the init-time cycle between the daemon and its admin handler.
+private final class WeakGossip: @unchecked Sendable {
+    weak var daemon: NodeDaemon?
+}
+
+/// Reloads the configuration on SIGHUP, the conventional signal for it (`systemctl reload`).
+struct HangupReloader: Service {
+    let daemon: NodeDaemon
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in signals.cancelOnGracefulShutdown() {
+            do {
+                let summary = try daemon.reload()
+                daemon.logger.info("SIGHUP: \(summary)")
+            } catch {
+                daemon.logger.error("SIGHUP: reload failed; keeping the running configuration: \(error)")
+            }
+        }
+    }
+}

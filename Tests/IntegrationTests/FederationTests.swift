@@ -1,0 +1,126 @@
+import CoalitionCore
+import CoalitionCrypto
+import CoalitionNode
+import Foundation
+import Testing
+
+/// Real node processes gossiping over mutual TLS on loopback (issue: federation).
+@Suite(.serialized) struct FederationTests {
+    /// A line A ← B ← C (B dials A, C dials B): C hears of A only through B's relaying.
+    func line() throws -> TestMesh {
+        let mesh = TestMesh()
+        for n in ["A", "B", "C"] { try mesh.add(n) }
+        try mesh.link("B", "A")
+        try mesh.link("C", "B")
+        for n in ["A", "B", "C"] { try mesh.nodes[n]!.start() }
+        return mesh
+    }
+
+    func converged(_ nodes: [TestNode], entries: Int) throws -> Bool {
+        let reports = try nodes.map { try $0.status() }
+        return reports.allSatisfy { $0.entries == entries && $0.stateDigest == reports[0].stateDigest }
+    }
+
+    @Test func signalsRetractionsAndDisputesCrossTheLineAndSurviveARestart() throws {
+        let mesh = try line()
+        defer { mesh.shutdown() }
+        let (a, b, c) = (mesh.nodes["A"]!, mesh.nodes["B"]!, mesh.nodes["C"]!)
+
+        let signal = try a.publish("#LineChallenge")
+        try eventually("the signal published at A reaches C") { try c.status().entries == 1 }
+        let shown = try c.cli(["show", signal]).check().stdout
+        #expect(shown.contains("#linechallenge"))
+
+        try a.cli(["retract", signal, "--reason", "duplicate of an older signal"]).check()
+        try eventually("the retraction reaches C") { try converged([a, b, c], entries: 2) }
+        #expect(try c.cli(["show", signal]).check().stdout.contains("retracted"))
+
+        let other = try a.publish("#DisputedChallenge")
+        try eventually("the second signal reaches C") { try c.status().entries == 3 }
+        try c.cli(["opine", other, "--stance", "dispute", "--note", "satire account"]).check()
+        try eventually("C's dispute reaches A") { try converged([a, b, c], entries: 4) }
+        #expect(try a.cli(["show", other]).check().stdout.contains("disputed"))
+
+        // The middle node goes away; A publishes; B comes back and the line catches up.
+        b.stop()
+        try a.publish("#WhileBWasDown1")
+        try a.publish("#WhileBWasDown2")
+        try b.start()
+        try eventually("C catches up after B restarts") { try converged([a, b, c], entries: 6) }
+        #expect(try c.status().peers.first { $0.id == b.id }?.connected == true)
+    }
+
+    @Test func aPartitionedNodeConvergesToTheSameDigest() throws {
+        let mesh = try line()
+        defer { mesh.shutdown() }
+        let (a, b, c) = (mesh.nodes["A"]!, mesh.nodes["B"]!, mesh.nodes["C"]!)
+        try a.publish("#BeforePartition")
+        try eventually("all hold the first signal") { try converged([a, b, c], entries: 1) }
+
+        c.stop()
+        for i in 0..<3 { try a.publish("#MainSide\(i)") }
+        for i in 0..<2 { try c.publish("#CutOffSide\(i)") }  // written while C is not running
+        try c.start()
+        try eventually("every node holds the same 6 entries and digest") { try converged([a, b, c], entries: 6) }
+    }
+
+    @Test func aLateJoinerBootstrapsTenThousandEntries() throws {
+        let mesh = TestMesh()
+        defer { mesh.shutdown() }
+        let a = try mesh.add("A")
+        var csv = "kind,value,category\n"
+        for i in 0..<10_000 { csv += "trend,#bulk\(i),protection_of_minors/unsafe_challenges\n" }
+        let file = mesh.root + "/bulk.csv"
+        try csv.write(toFile: file, atomically: true, encoding: .utf8)
+        try a.cli(["import", file]).check()
+        try a.start()
+
+        let d = try mesh.add("D")  // A's running node reloads and accepts D
+        try mesh.link("D", "A")
+        try d.start()
+        try eventually("D holds all 10,000 entries", within: 120) { try converged([a, d], entries: 10_000) }
+        let peer = try d.status().peers.first { $0.id == a.id }
+        #expect(peer?.entriesIn ?? 0 >= 10_000)
+        #expect(peer?.behind == 0)
+    }
+
+    @Test func aPeerWithAnUnknownKeyIsRefused() throws {
+        let mesh = TestMesh()
+        defer { mesh.shutdown() }
+        let a = try mesh.add("A")
+        try a.start()
+        // X knows A, but A was never told about X.
+        let x = try TestNode(name: "X", dir: mesh.root + "/X", port: TestMesh.freePort())
+        defer { x.stop() }
+        try x.cli(["peers", "add", a.id, "127.0.0.1:\(a.port)", "--name", "A"]).check()
+        try x.start()
+        try eventually("A refuses X and counts it") { try a.status().counters.refusedConnections >= 1 }
+        #expect(a.log().contains("not a configured member"))
+        #expect(try a.status().peers.isEmpty)
+        let seen = try x.status().peers.first { $0.id == a.id }
+        #expect(seen?.connected == false)
+        #expect(seen?.lastError != nil)
+    }
+
+    @Test func anEquivocatingAuthorIsFlaggedOnEveryNode() throws {
+        let mesh = try line()
+        defer { mesh.shutdown() }
+        let (a, b, c) = (mesh.nodes["A"]!, mesh.nodes["B"]!, mesh.nodes["C"]!)
+        let evil = try Signer(seed: [UInt8](repeating: 0xe1, count: 32))
+        let evilID = MemberID(publicKey: evil.publicKey).description
+        for n in [a, b, c] { try n.cli(["members", "add", evilID, "--name", "two-faced"]).check() }
+        // Two different entries at seq 1: one reaches A, the other C.
+        let target = try EntryID(bytes: [UInt8](repeating: 7, count: 32))
+        let first = try Entry.sign(by: evil, seq: 1, prev: .zero, timestamp: 1_700_000_000_000, body: .opinion(Opinion(target: target, stance: .confirm)))
+        let second = try Entry.sign(by: evil, seq: 1, prev: .zero, timestamp: 1_700_000_000_000, body: .opinion(Opinion(target: target, stance: .dispute)))
+        for (node, entry) in [(a, first), (c, second)] {
+            let file = mesh.root + "/fork-\(node.name).jsonl"
+            try (ExportedEntry(entry).jsonLine() + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+            try node.cli(["import", "--signed", file]).check()
+        }
+        try eventually("every node flags the equivocator") {
+            try [a, b, c].allSatisfy { try $0.status().equivocators == [evilID] }
+        }
+        try eventually("and holds both entries with one digest") { try converged([a, b, c], entries: 2) }
+    }
+}

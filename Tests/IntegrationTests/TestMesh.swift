@@ -1,0 +1,150 @@
+import CoalitionNode
+import Foundation
+import Testing
+
+/// Real `coalition run` processes on loopback, each in its own data directory, with short
+/// gossip timers. Every node accepts every other as a member; `link` decides who dials whom.
+final class TestMesh: @unchecked Sendable {
+    let root: String
+    private(set) var nodes: [String: TestNode] = [:]
+
+    init() {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("coalition-mesh-\(UUID().uuidString.prefix(8))").path
+        try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    }
+
+    deinit { shutdown() }
+
+    /// Creates a node (not started) and makes it and every existing node accept each other.
+    @discardableResult
+    func add(_ name: String) throws -> TestNode {
+        let node = try TestNode(name: name, dir: root + "/" + name, port: Self.freePort())
+        for other in nodes.values {
+            try node.cli(["members", "add", other.id, "--name", other.name]).check()
+            try other.cli(["members", "add", node.id, "--name", node.name]).check()
+        }
+        nodes[name] = node
+        return node
+    }
+
+    /// `dialer` dials `listener`.
+    func link(_ dialer: String, _ listener: String) throws {
+        let l = nodes[listener]!
+        try nodes[dialer]!.cli(["peers", "add", l.id, "127.0.0.1:\(l.port)"]).check()
+    }
+
+    func shutdown() {
+        for n in nodes.values { n.stop() }
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    /// A port nothing listens on now.
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
+
+/// Polls `condition` until it holds or `seconds` pass.
+func eventually(_ what: String, within seconds: Double = 30, _ condition: () throws -> Bool) throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if (try? condition()) == true { return }
+        usleep(100_000)
+    }
+    Issue.record("timed out after \(Int(seconds)) s waiting for: \(what)")
+    throw CancellationError()
+}
+
+/// One node: its data directory, and its `coalition run` process while started.
+final class TestNode: @unchecked Sendable {
+    let name: String
+    let dir: String
+    let port: Int
+    let id: String
+    private var process: Process?
+    var logPath: String { dir + ".log" }
+
+    init(name: String, dir: String, port: Int) throws {
+        self.name = name
+        self.dir = dir
+        self.port = port
+        let runner = CLIRunner()
+        try runner.run(["init", "--name", name, "--listen", "127.0.0.1:\(port)"], dataDir: dir).check()
+        id = try runner.run(["id"], dataDir: dir).check().stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Short timers so that tests of anti-entropy and reconnection run in seconds.
+        let path = dir + "/coalition.yaml"
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        text = text.replacingOccurrences(of: "antiEntropySeconds: 30", with: "antiEntropySeconds: 1")
+            .replacingOccurrences(of: "keepAliveSeconds: 15", with: "keepAliveSeconds: 2")
+            .replacingOccurrences(of: "reconnectMaxSeconds: 60", with: "reconnectMaxSeconds: 1")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    @discardableResult
+    func cli(_ args: [String]) throws -> CLIRunner.Result {
+        try CLIRunner().run(args, dataDir: dir)
+    }
+
+    func start() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLIRunner.binary)
+        p.arguments = ["run", "--data-dir", dir, "--log-level", "debug"]
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = FileHandle(forWritingAtPath: logPath)!
+        log.seekToEndOfFile()
+        p.standardOutput = log
+        p.standardError = log
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        process = p
+        try eventually("\(name) answers on its admin socket", within: 20) { (try? status()) != nil }
+    }
+
+    /// SIGTERM, then wait for a graceful exit.
+    func stop() {
+        guard let p = process else { return }
+        process = nil
+        if p.isRunning { p.terminate() }
+        let deadline = Date().addingTimeInterval(15)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+    }
+
+    var exitStatus: Int32? { process.flatMap { $0.isRunning ? nil : $0.terminationStatus } }
+
+    func status() throws -> NodeDaemon.StatusReport {
+        let r = try cli(["status", "--json"])
+        guard r.status == 0 else { throw CocoaError(.fileReadUnknown) }
+        return try JSONDecoder().decode(NodeDaemon.StatusReport.self, from: Data(r.stdout.utf8))
+    }
+
+    /// Publishes a trend signal; returns its ID.
+    @discardableResult
+    func publish(_ value: String) throws -> String {
+        let out = try cli(["publish", "--kind", "trend", "--value", value, "--category", "protection_of_minors/unsafe_challenges"]).check().stdout
+        return String(out.split(separator: " ")[2])
+    }
+
+    func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+}
+
+extension CLIRunner.Result {
+    @discardableResult
+    func check(_ sourceLocation: SourceLocation = #_sourceLocation) throws -> CLIRunner.Result {
+        if status != 0 {
+            Issue.record("command failed (\(status)): \(stderr)", sourceLocation: sourceLocation)
+            throw CocoaError(.executableLoad)
+        }
+        return self
+    }
+}

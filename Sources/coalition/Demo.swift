@@ -4,16 +4,20 @@ import CoalitionCrypto
 import CoalitionNode
 import CoalitionStore
 import Foundation
+import Logging
+import ServiceLifecycle
 
-struct Demo: ParsableCommand {
+struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a self-contained demonstration on embedded sample data, then clean up.",
         discussion: """
-            Creates two platforms (video-app and photo-app) in a temporary directory, each with its own key.
-            video-app imports sample signals; photo-app verifies and ingests video-app's signed export,
-            disputes a false positive and confirms another; video-app retracts a mistake; the two exchange
-            exports again and end with identical state digests. Nothing is left behind.
-            (Live gossip between nodes over mutual TLS comes with 'coalition run'.)
+            Creates three platforms (video-app, photo-app and forum) in a temporary directory, each with its
+            own Ed25519 key, and starts their nodes on loopback, connected in a line: photo-app dials
+            video-app and forum dials photo-app, so forum hears of video-app only through photo-app's relaying.
+            Every connection is mutual TLS 1.3 pinned to member keys. video-app publishes the embedded sample
+            signals; the demo shows them arriving at forum with the measured latency, then a retraction
+            (video-app → forum) and a false-positive dispute (forum → video-app) crossing the line the same
+            way, and ends with identical state digests on all three. Everything is stopped and removed.
             """
     )
 
@@ -29,63 +33,123 @@ struct Demo: ParsableCommand {
         url,HTTPS://Scam.Example.com:443/login/../verify?acct=1#top,scams_and_fraud/phishing,high,green,credential-theft,2030-01-01T00:00:00Z,,
         """
 
-    func run() throws {
+    func run() async throws {
         Console.bootstrapLogging(level: .warning)
         let fm = FileManager.default
         let root = keep ?? (NSTemporaryDirectory() + "coalition-demo-\(UUID().uuidString.prefix(8))")
         defer { if keep == nil { try? fm.removeItem(atPath: root) } }
-        try Console.reporting { try play(root: root) }
-        print(keep == nil ? "\nDone; removed \(root)." : "\nDone; kept \(root).")
+        do {
+            try await play(root: root)
+        } catch let e as CoalitionError {
+            Console.printError("error: \(e.description)")
+            throw ExitCode(1)
+        }
+        print(keep == nil ? "\nDone; stopped all three nodes and removed \(root)." : "\nDone; stopped all three nodes, kept \(root).")
     }
 
-    private func play(root: String) throws {
+    private func play(root: String) async throws {
         func step(_ s: String) { print("\n▶ \(s)") }
-        step("Two platforms create their nodes (Ed25519 keys through libsodium)")
-        let video = try NodeDirectory.initialize(at: root + "/video-app", name: "video-app")
-        let photo = try NodeDirectory.initialize(at: root + "/photo-app", name: "photo-app")
-        print("  video-app  \(video.memberID)")
-        print("  photo-app  \(photo.memberID)")
+        step("Three platforms create their nodes (Ed25519 keys through libsodium), on loopback")
+        let names = ["video-app", "photo-app", "forum"]
+        var dirs: [NodeDirectory] = []
+        for name in names {
+            let port = try Self.freePort()
+            dirs.append(try NodeDirectory.initialize(at: root + "/" + name, name: name, listen: "127.0.0.1:\(port)"))
+        }
+        // Every platform accepts the other two as members; the line decides who dials whom.
+        for (i, dir) in dirs.enumerated() {
+            var config = dir.configuration
+            config.members = dirs.enumerated().filter { $0.offset != i }.map { .init(id: $0.element.memberID.description, name: $0.element.configuration.name) }
+            if i > 0 { config.peers = [.init(id: dirs[i - 1].memberID.description, address: dirs[i - 1].configuration.listen)] }
+            try dir.writeConfiguration(config)
+        }
+        dirs = try dirs.map { try NodeDirectory.open(at: $0.path) }
+        for d in dirs { print("  \(d.configuration.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(d.memberID)  \(d.configuration.listen)") }
+        print("  line: video-app ← photo-app ← forum (forum hears of video-app only through photo-app)")
 
-        step("video-app imports sample signals (URL and trend values are canonicalised)")
-        let csv = root + "/sample.csv"
-        try Self.sampleCSV.write(toFile: csv, atomically: true, encoding: .utf8)
-        let report = try SignalImporter(node: video).run(path: csv)
-        print("  \(report.published) signals published, \(report.rejected.count) rejected")
-        try printList(video)
+        var logger = Logger(label: "coalition.demo")
+        logger.logLevel = .warning
+        let daemons = try dirs.map { try NodeDaemon(directory: $0, logger: logger) }
+        let group = ServiceGroup(services: daemons.flatMap(\.services), logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            defer { tasks.cancelAll() }
+            let (video, photo, forum) = (daemons[0], daemons[1], daemons[2])
 
-        step("photo-app verifies every signature and chain in video-app's export, then merges it")
-        let t0 = Date()
-        let r1 = try exchange(from: video, to: photo)
-        print("  \(r1.published) entries verified and stored in \(Int(Date().timeIntervalSince(t0) * 1000)) ms")
+            step("The nodes connect: mutual TLS 1.3, each peer identified by the member key in its certificate")
+            let t0 = Date()
+            try await Self.until("both links are up") {
+                try await photo.statusReport().peers.filter(\.connected).count == 2
+            }
+            print("  2 links up in \(Self.ms(since: t0))")
 
-        step("photo-app disputes the empty-file MD5 (a false positive) and confirms the trend")
-        let rows = try photo.store.listSignals()
-        let md5 = rows.first { $0.signal.kind == .md5 }!
-        let trend = rows.first { $0.signal.value == "#blackoutchallenge" }!
-        try photo.store.append([
-            .plain(.opinion(try Opinion(target: md5.id, stance: .dispute, note: "matches every empty upload"))),
-            .plain(.opinion(try Opinion(target: trend.id, stance: .confirm))),
-        ], by: photo.signer)
-        print("  md5 verdict at photo-app: \(try photo.store.verdict(of: md5.id).rawValue); trend: \(try photo.store.verdict(of: trend.id).rawValue)")
+            step("video-app publishes the sample signals (URL and trend values are canonicalised)")
+            let csv = root + "/sample.csv"
+            try Self.sampleCSV.write(toFile: csv, atomically: true, encoding: .utf8)
+            let t1 = Date()
+            let report = try SignalImporter(node: video.directory).run(path: csv)
+            video.gossip.entriesApplied()
+            try await Self.until("forum holds every signal") { try forum.directory.store.statistics().entries == report.published }
+            print("  \(report.published) signals published at video-app, verified and stored at forum in \(Self.ms(since: t1)) (relayed by photo-app)")
+            try printList(forum.directory)
 
-        step("video-app receives the opinions, agrees, and retracts its MD5 signal")
-        _ = try exchange(from: photo, to: video)
-        try video.store.append([.plain(.retract(try Retraction(target: md5.id, reason: "false positive: empty file")))], by: video.signer)
-        _ = try exchange(from: video, to: photo)
-        print("  md5 at photo-app is now: \(try photo.store.signal(md5.id)!.isActive(now: .nowMillis) ? "active" : "retracted")")
+            step("video-app retracts the empty-file MD5 (a mistake); the retraction crosses the line")
+            let rows = try video.directory.store.listSignals()
+            let md5 = rows.first { $0.signal.kind == .md5 }!
+            let trend = rows.first { $0.signal.value == "#blackoutchallenge" }!
+            let t2 = Date()
+            try video.directory.store.append([.plain(.retract(try Retraction(target: md5.id, reason: "false positive: empty file")))], by: video.directory.signer)
+            video.gossip.entriesApplied()
+            try await Self.until("forum sees the retraction") { try forum.directory.store.signal(md5.id)?.retractedBy != nil }
+            print("  retracted at forum after \(Self.ms(since: t2))")
 
-        step("Both nodes hold the same entries and show the same merged state")
-        let dv = Hex.encode(try video.store.stateDigest()), dp = Hex.encode(try photo.store.stateDigest())
-        print("  video-app state digest \(dv.prefix(16))…")
-        print("  photo-app state digest \(dp.prefix(16))…  \(dv == dp ? "✔ identical" : "✘ DIFFERENT")")
-        try printList(photo)
-        guard dv == dp else { throw CoalitionError(.brokenChain, "the two nodes did not converge") }
+            step("forum disputes the trend signal as a false positive; the dispute crosses back to video-app")
+            let t3 = Date()
+            try forum.directory.store.append([.plain(.opinion(try Opinion(target: trend.id, stance: .dispute, note: "a news report about the challenge, not promotion")))],
+                                             by: forum.directory.signer)
+            forum.gossip.entriesApplied()
+            try await Self.until("video-app sees the dispute") { try video.directory.store.verdict(of: trend.id) == .falsePositive }
+            print("  verdict at video-app: \(try video.directory.store.verdict(of: trend.id).rawValue), after \(Self.ms(since: t3))")
+
+            step("All three nodes hold the same entries and show the same merged state")
+            try await Self.until("the digests agree") {
+                Set(try daemons.map { try $0.directory.store.stateDigest() }).count == 1
+            }
+            for d in daemons {
+                let s = try await d.statusReport()
+                print("  \(s.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(s.entries) entries  state digest \(s.stateDigest.prefix(16))…  ✔")
+            }
+            step("Stopping the nodes gracefully (goodbye and TLS close_notify to every peer)")
+            await group.triggerGracefulShutdown()
+            try await tasks.next()
+        }
     }
 
-    private func exchange(from a: NodeDirectory, to b: NodeDirectory) throws -> SignalImporter.Report {
-        var lines: [String] = []
-        _ = try EntryExporter(store: a.store).export { lines.append($0) }
-        return try EntryImporter(node: b).run(data: Data(lines.joined(separator: "\n").utf8))
+    /// Polls every 2 ms for at most 30 s.
+    static func until(_ what: String, _ condition: () async throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        throw CoalitionError(.notFound, "timed out waiting until \(what)")
+    }
+
+    static func ms(since t: Date) -> String { "\(Int(Date().timeIntervalSince(t) * 1000)) ms" }
+
+    /// A loopback port that is free now.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard ok else { throw CoalitionError(.configuration, "cannot find a free loopback port") }
+        return Int(UInt16(bigEndian: addr.sin_port))
     }
 
     private func printList(_ node: NodeDirectory) throws {

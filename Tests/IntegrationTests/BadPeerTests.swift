@@ -86,7 +86,8 @@ import Testing
             ("forged author", WireMessage.entries([forged]).frame(), .invalidEntry),
             ("broken chain", WireMessage.entries([good1.bytes, broken.bytes]).frame(), .invalidEntry),
             ("oversized frame", oversized.bytes, .frameTooLarge),
-            ("garbage entry", WireMessage.entries([[1, 2, 3]]).frame(), .invalidEntry),
+            ("undecodable entry", WireMessage.entries([[UInt8](repeating: 2, count: 200)]).frame(), .invalidEntry),
+            ("entry count beyond the frame", WireMessage.entries([[1, 2, 3]]).frame(), .truncated),
         ]
         for (name, frame, code) in attacks {
             let received = try await Self.session(port: a.port, signer: Self.evil, frames: [frame])

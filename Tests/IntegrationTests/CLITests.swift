@@ -1,3 +1,5 @@
+import CoalitionCore
+import CoalitionCrypto
 import Foundation
 import Testing
 
@@ -140,7 +142,7 @@ struct CLITests {
         #expect(bad.stdout.contains("line 1:"))
     }
 
-    @Test("every subcommand explains itself with --help", arguments: ["init", "id", "publish", "retract", "opine", "list", "show", "import", "export", "demo"])
+    @Test("every subcommand explains itself with --help", arguments: ["init", "id", "publish", "retract", "opine", "list", "show", "import", "export", "run", "status", "peers", "members", "demo"])
     func help(_ sub: String) throws {
         let r = try CLIRunner().run([sub, "--help"], addDataDir: false)
         #expect(r.status == 0)
@@ -148,10 +150,33 @@ struct CLITests {
         #expect(r.stdout.contains("OVERVIEW:"))
     }
 
-    @Test("the demo runs and converges")
+    @Test("the demo gossips across three live nodes, converges and leaves nothing behind")
     func demo() throws {
         let r = try CLIRunner().run(["demo"], addDataDir: false)
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("✔ identical"))
+        #expect(r.stdout.contains("verified and stored at forum in"))
+        #expect(r.stdout.contains("verdict at video-app: false_positive"))
+        #expect(r.stdout.components(separatedBy: "✔").count - 1 == 3, "three identical digests")
+        let dir = r.stdout.components(separatedBy: "removed ").last?.trimmingCharacters(in: CharacterSet(charactersIn: ".\n "))
+        #expect(dir.map { !FileManager.default.fileExists(atPath: $0) } == true, "the temporary directory is gone")
+    }
+
+    @Test("peers and members edit the configuration, and bad input is refused with a reason")
+    func peersAndMembers() throws {
+        let cli = CLIRunner()
+        defer { cli.cleanUp() }
+        try cli.run(["init", "--name", "video-app", "--listen", "127.0.0.1:7420"])
+        let other = MemberID(publicKey: Signer().publicKey).description
+        #expect(try cli.run(["peers", "add", other, "photo.example:7420", "--name", "photo-app"]).status == 0)
+        #expect(try cli.run(["members", "list"]).stdout.contains("photo-app"))
+        #expect(try cli.run(["peers", "list"]).stdout.contains("photo.example:7420"))
+        let bad = try cli.run(["peers", "add", other, "no-port"])
+        #expect(bad.status != 0 && bad.stderr.contains("host:port"))
+        let typo = try cli.run(["members", "add", String(other.dropLast()) + "A", "--name", "x"])
+        #expect(typo.status != 0)
+        #expect(try cli.run(["members", "remove", other]).status == 0)
+        #expect(try cli.run(["peers", "list"]).stdout.contains("no peers"), "removing a member removes its peer entry")
+        let status = try cli.run(["status"])
+        #expect(status.status == 1 && status.stderr.contains("no node is running"))
     }
 }

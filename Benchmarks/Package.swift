@@ -8,6 +8,9 @@ let package = Package(
     platforms: [.macOS(.v14)],
     dependencies: [
         .package(name: "coalition", path: ".."),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .executableTarget(
@@ -16,6 +19,11 @@ let package = Package(
                 .product(name: "CoalitionCore", package: "coalition"),
                 .product(name: "CoalitionCrypto", package: "coalition"),
                 .product(name: "CoalitionStore", package: "coalition"),
+                .product(name: "CoalitionGossip", package: "coalition"),
+                .product(name: "CoalitionNode", package: "coalition"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/CoalitionBenchmarks"
         ),

@@ -216,7 +216,7 @@ public final class GossipService: Service, Sendable {
 
     // MARK: listener and dialers
 
-    private typealias Accepted = (NIOAsyncChannel<InboundFrame, ByteBuffer>, EventLoopFuture<PublicKey>)
+    private typealias Accepted = (NIOAsyncChannel<InboundFrame, ByteBuffer>, EventLoopFuture<PublicKey>, WireByteCounter)
 
     private func bind(context: NIOSSLContext) async throws -> NIOAsyncChannel<Accepted, Never> {
         let server = try await ServerBootstrap(group: group)
@@ -244,6 +244,8 @@ public final class GossipService: Service, Sendable {
             self?.state.withLockedValue { $0.counters.refusedConnections += 1 }
         }
         let sync = channel.pipeline.syncOperations
+        let counter = WireByteCounter()
+        try sync.addHandler(counter)
         if expected == nil {
             try sync.addHandler(NIOSSLServerHandler(context: context, customVerificationCallback: verify))
         } else {
@@ -252,18 +254,22 @@ public final class GossipService: Service, Sendable {
         try sync.addHandler(waiter)
         try sync.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: configuration.maxFrameBytes)))
         let async = try NIOAsyncChannel<InboundFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
-        return (async, waiter.identity.futureResult)
+        return (async, waiter.identity.futureResult, counter)
     }
 
     private func accept(_ server: NIOAsyncChannel<Accepted, Never>) async throws {
         try await server.executeThenClose { inbound in
             try await withThrowingDiscardingTaskGroup { group in
-                for try await (channel, identity) in inbound {
+                for try await (channel, identity, counter) in inbound {
                     group.addTask {
                         let remote = channel.channel.remoteAddress.map { "\($0)" } ?? "?"
                         do {
                             let key = try await identity.get()
-                            await self.runSession(channel, peer: key, direction: .inbound)
+                            await self.runSession(channel, peer: key, direction: .inbound, counter: counter)
+                        } catch let error as WireError where error.code == .truncated {
+                            // A TCP probe (load balancer, Kubernetes) that closes before TLS.
+                            self.logger.debug("inbound connection from \(remote) closed before the TLS handshake")
+                            try? await channel.channel.close()
                         } catch {
                             self.logger.notice("refused inbound connection from \(remote): \(error)")
                             try? await channel.channel.close()
@@ -303,7 +309,7 @@ public final class GossipService: Service, Sendable {
             let connected = state.withLockedValue { $0.sessions[key] != nil }
             if !connected {
                 do {
-                    let (channel, identity) = try await ClientBootstrap(group: group)
+                    let (channel, identity, counter) = try await ClientBootstrap(group: group)
                         .connectTimeout(.seconds(5))
                         .channelOption(.socketOption(.tcp_nodelay), value: 1)
                         .connect(host: peer.host, port: peer.port) { channel in
@@ -312,7 +318,7 @@ public final class GossipService: Service, Sendable {
                             }
                         }
                     let proven = try await identity.get()
-                    let established = await runSession(channel, peer: proven, direction: .outbound)
+                    let established = await runSession(channel, peer: proven, direction: .outbound, counter: counter)
                     if established { backoff.reset() }
                 } catch {
                     state.withLockedValue { $0.lastErrors[key] = "\(error)" }
@@ -328,11 +334,11 @@ public final class GossipService: Service, Sendable {
 
     /// Runs a session to its end; returns whether it got past hello.
     @discardableResult
-    private func runSession(_ channel: NIOAsyncChannel<InboundFrame, ByteBuffer>, peer: PublicKey, direction: PeerSession.Direction) async -> Bool {
+    private func runSession(_ channel: NIOAsyncChannel<InboundFrame, ByteBuffer>, peer: PublicKey, direction: PeerSession.Direction, counter: WireByteCounter) async -> Bool {
         let session: PeerSession? = state.withLockedValue { s in
             guard !s.shuttingDown else { return nil }
             s.nextSerial += 1
-            return PeerSession(peer: peer, direction: direction, serial: s.nextSerial, service: self)
+            return PeerSession(peer: peer, direction: direction, serial: s.nextSerial, service: self, counter: counter)
         }
         guard let session else {
             try? await channel.channel.close()

@@ -27,7 +27,10 @@ final class PeerSession: Sendable {
     private unowned(unsafe) let service: GossipService
     private let logger: Logger
 
-    init(peer: PublicKey, direction: Direction, serial: UInt64, service: GossipService) {
+    private let wire: WireByteCounter
+
+    init(peer: PublicKey, direction: Direction, serial: UInt64, service: GossipService, counter: WireByteCounter) {
+        self.wire = counter
         self.peer = peer
         self.direction = direction
         self.serial = serial
@@ -41,7 +44,11 @@ final class PeerSession: Sendable {
     }
 
     /// The status counters (connection state is filled in by the service).
-    var status: PeerStatus { counters.withLockedValue { $0 } }
+    var status: PeerStatus {
+        var s = counters.withLockedValue { $0 }
+        (s.tlsBytesIn, s.tlsBytesOut) = wire.totals
+        return s
+    }
 
     /// Asks the session to end: says goodbye, then closes (TLS close_notify).
     func close(_ error: WireError) {
@@ -158,6 +165,7 @@ final class PeerSession: Sendable {
             guard from >= 1, to >= from, outstanding[author, default: 0] < to else { continue }
             outstanding[author] = to
             queue.send(.rangeRequest(author: author, from: from, to: to))
+            counters.withLockedValue { $0.rangeRequests += 1 }
         }
         if outcome.report.applied > 0 {
             for (author, _) in outcome.gaps where outstanding[author] != nil { outstanding[author] = nil }

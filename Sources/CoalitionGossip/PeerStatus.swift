@@ -14,8 +14,14 @@ public struct PeerStatus: Sendable, Codable, Equatable {
     public var behind: UInt64
     /// Entries the peer announced that this node does not hold yet.
     public var ahead: UInt64
+    /// Frame bytes (protocol messages, before TLS).
     public var bytesIn: UInt64
     public var bytesOut: UInt64
+    /// Socket bytes: TLS records and handshake included.
+    public var tlsBytesIn: UInt64 = 0
+    public var tlsBytesOut: UInt64 = 0
+    /// Range requests sent (each one a further round trip).
+    public var rangeRequests: UInt64 = 0
     public var entriesIn: UInt64
     public var entriesOut: UInt64
     /// The last error on a connection with this peer.

@@ -53,7 +53,7 @@ struct Demo: AsyncParsableCommand {
         let names = ["video-app", "photo-app", "forum"]
         var dirs: [NodeDirectory] = []
         for name in names {
-            let port = try Self.freePort()
+            let port = LoopbackPort.free()
             dirs.append(try NodeDirectory.initialize(at: root + "/" + name, name: name, listen: "127.0.0.1:\(port)"))
         }
         // Every platform accepts the other two as members; the line decides who dials whom.
@@ -136,21 +136,6 @@ struct Demo: AsyncParsableCommand {
     }
 
     static func ms(since t: Date) -> String { "\(Int(Date().timeIntervalSince(t) * 1000)) ms" }
-
-    /// A loopback port that is free now.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        guard ok else { throw CoalitionError(.configuration, "cannot find a free loopback port") }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
 
     private func printList(_ node: NodeDirectory) throws {
         print("  signals at \(node.configuration.name):")

@@ -195,8 +195,16 @@ func benchIngest() throws {
 let command = CommandLine.arguments.dropFirst().first ?? "ingest"
 switch command {
 case "ingest": try benchIngest()
+case "sync": try await benchSync()
+case "propagation": try await benchPropagation()
 default:
     print("""
+        usage: coalition-bench sync [--entries N] [--authors N]
+          two nodes of N entries (default 1000000) from 20 authors differing by 100 entries: bytes
+          and round trips to sync, bytes when already in sync, then a bootstrap of a third node
+        usage: coalition-bench propagation [--nodes N] [--entries N] [--seed N]
+          N coalition run processes (default 32) in a random connected topology of degree 3-4;
+          publishes entries (default 1000) at random nodes; p50 and p99 time until every node has each
         usage: coalition-bench ingest [--entries N] [--authors N] [--batch N] [--memory]
                                       [--breakdown [--no-bulk]] [--profile-commit]
           --entries N       entries to ingest (default 200000), from --authors N authors (default 10)

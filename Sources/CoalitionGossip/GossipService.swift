@@ -360,16 +360,21 @@ public final class GossipService: Service, Sendable {
         for await _ in broadcastRings {
             while true {
                 let from = cursor
-                let rows = try await read { try $0.entries(after: from, limit: 4096) }
-                guard let last = rows.last else { break }
-                cursor = last.0
-                let items = rows.compactMap { row -> (author: PublicKey, seq: UInt64, bytes: [UInt8])? in
-                    EntryHeaderPeek.authorAndSeq(row.1).map { ($0.0, $0.1, row.1) }
+                // Headers first: during a bootstrap nobody else needs what arrives, and the
+                // bytes are then never read twice.
+                let headers = try await read { try $0.entryHeaders(after: from, limit: 4096) }
+                guard let last = headers.last else { break }
+                cursor = last.localSeq
+                let sessions = state.withLockedValue { Array($0.sessions.values) }
+                    .filter { $0.established.withLockedValue { $0 } && $0.queue.mayLackAny(headers) }
+                if !sessions.isEmpty {
+                    let rows = try await read { try $0.entries(after: from, limit: headers.count) }
+                    let items = rows.compactMap { row -> (author: PublicKey, seq: UInt64, bytes: [UInt8])? in
+                        EntryHeaderPeek.authorAndSeq(row.1).map { ($0.0, $0.1, row.1) }
+                    }
+                    for session in sessions { session.queue.push(items) }
                 }
-                for session in state.withLockedValue({ Array($0.sessions.values) }) where session.established.withLockedValue({ $0 }) {
-                    session.queue.push(items)
-                }
-                if rows.count < 4096 { break }
+                if headers.count < 4096 { break }
             }
         }
     }

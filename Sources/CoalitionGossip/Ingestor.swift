@@ -38,15 +38,28 @@ final class Ingestor: Sendable {
         self.pendingCap = configuration.pendingPerAuthor
     }
 
+    /// A batch that passed local policy and verification, ready to commit.
+    struct Prepared: Sendable {
+        var outcome = Outcome()
+        var batch: EntryStore.PreparedBatch?
+        var entries: [Entry] = []
+    }
+
     /// Decodes, filters and stores a batch from `peer`.
     func ingest(_ encoded: [[UInt8]], from peer: PublicKey) async throws -> Outcome {
-        var outcome = Outcome()
+        try await commit(prepare(encoded, from: peer))
+    }
+
+    /// The CPU-heavy half: decoding, local policy, and verification on all cores. Sessions
+    /// prepare the next batch while the previous one commits.
+    func prepare(_ encoded: [[UInt8]], from peer: PublicKey) async throws -> Prepared {
+        var prepared = Prepared()
         var entries: [Entry] = []
         entries.reserveCapacity(encoded.count)
         for (i, bytes) in encoded.enumerated() {
             do { entries.append(try Entry(decoding: bytes)) } catch {
-                outcome.violation = WireError(.invalidEntry, "entry \(i + 1) of the batch: \(error.message)")
-                return outcome
+                prepared.outcome.violation = WireError(.invalidEntry, "entry \(i + 1) of the batch: \(error.message)")
+                return prepared
             }
         }
         // Local policy first: it is cheaper than verification, and refused entries are neither
@@ -54,17 +67,26 @@ final class Ingestor: Sendable {
         if let accepted = members.acceptedAuthors {
             let before = entries.count
             entries.removeAll { !accepted.contains($0.author) }
-            outcome.notAMember = before - entries.count
+            prepared.outcome.notAMember = before - entries.count
         }
-        entries = admitQuota(entries, outcome: &outcome)
-        guard !entries.isEmpty else { return outcome }
+        entries = admitQuota(entries, outcome: &prepared.outcome)
+        guard !entries.isEmpty else { return prepared }
         let batch = entries
+        prepared.entries = entries
+        prepared.batch = try await pool.runIfActive { [store] in store.prepare(batch) }
+        return prepared
+    }
+
+    /// The storing half: one atomic transaction; any invalid entry refuses the whole batch.
+    func commit(_ prepared: Prepared) async throws -> Outcome {
+        var outcome = prepared.outcome
+        guard outcome.violation == nil, let batch = prepared.batch else { return outcome }
         let report = try await pool.runIfActive { [store] in
-            try store.commit(store.prepare(batch), policy: IngestPolicy(atomic: true))
+            try store.commit(batch, policy: IngestPolicy(atomic: true))
         }
         outcome.report = report
         if let first = report.rejected.first {
-            let e = batch[first.index]
+            let e = prepared.entries[first.index]
             outcome.violation = WireError(.invalidEntry, "entry \(e.id.hex.prefix(16))… (author \(MemberID(publicKey: e.author).short), seq \(e.seq)): \(first.code): \(first.message)")
             return outcome
         }

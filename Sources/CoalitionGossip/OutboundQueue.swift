@@ -95,6 +95,11 @@ final class OutboundQueue: Sendable {
         state.withLockedValue { s in for (a, q) in seqs { s.knowledge.note(author: a, seq: q) } }
     }
 
+    /// Whether the peer may lack any of these entries.
+    func mayLackAny(_ entries: [(localSeq: Int64, author: PublicKey, seq: UInt64)]) -> Bool {
+        state.withLockedValue { s in !s.closed && entries.contains { s.knowledge.mayLack(author: $0.author, seq: $0.seq) } }
+    }
+
     func knowledge() -> PeerKnowledge { state.withLockedValue { $0.knowledge } }
 
     /// Takes the next work item; `maxPushBytes` bounds one frame of pushes.

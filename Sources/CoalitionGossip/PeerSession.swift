@@ -24,6 +24,7 @@ final class PeerSession: Sendable {
     private let lastHeard = NIOLockedValueBox<Date>(Date())
     private let peerFrameLimit = NIOLockedValueBox<Int>(WireLimits.minFrameBytes)
     private let closeReason = NIOLockedValueBox<WireError?>(nil)
+    private let goodbyeSent = NIOLockedValueBox<Bool>(false)
     private unowned(unsafe) let service: GossipService
     private let logger: Logger
 
@@ -65,7 +66,7 @@ final class PeerSession: Sendable {
                 queue.send(.heads(HeadsSummary(local: heads)))
                 do {
                     try await withThrowingTaskGroup(of: Void.self) { group in
-                        group.addTask { try await self.readLoop(inbound) }
+                        group.addTask { try await self.receive(inbound) }
                         group.addTask { try await self.writeLoop(outbound) }
                         group.addTask { try await self.timerLoop() }
                         try await group.next()
@@ -74,7 +75,7 @@ final class PeerSession: Sendable {
                 } catch let error as WireError {
                     // Our verdict on the peer: tell it why, then close.
                     record(error)
-                    if ![.truncated, .shuttingDown].contains(error.code) || closeReason.withLockedValue({ $0 }) == nil {
+                    if !goodbyeSent.withLockedValue({ $0 }) {
                         let goodbye = WireMessage.goodbye(error.code, error.message).frame()
                         try? await outbound.write(ByteBuffer(bytes: goodbye))
                     }
@@ -97,9 +98,45 @@ final class PeerSession: Sendable {
 
     // MARK: reading
 
-    private func readLoop(_ inbound: NIOAsyncChannelInboundStream<InboundFrame>) async throws {
+    /// Reading and storing run as a two-stage pipeline: the reader verifies batch *n*+1 on all
+    /// cores while batch *n* commits; at most two batches are in flight. When the peer closes,
+    /// what it sent is committed before the session ends.
+    private func receive(_ inbound: NIOAsyncChannelInboundStream<InboundFrame>) async throws {
+        let (batches, batchSink) = AsyncStream<Ingestor.Prepared>.makeStream()
+        let (slots, slotSink) = AsyncStream<Void>.makeStream()
+        slotSink.yield()
+        slotSink.yield()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                defer { batchSink.finish() }
+                var slot = slots.makeAsyncIterator()
+                try await self.readLoop(inbound) { prepared in
+                    _ = await slot.next()
+                    batchSink.yield(prepared)
+                }
+            }
+            group.addTask {
+                defer { slotSink.finish() }
+                var outstanding: [PublicKey: UInt64] = [:]
+                for await prepared in batches {
+                    do {
+                        try await self.commit(prepared, outstanding: &outstanding)
+                    } catch let error as WireError {
+                        // The reader may be waiting on the socket, which cancellation does not
+                        // interrupt: say goodbye through the writer, which then ends the session.
+                        self.close(error)
+                        return
+                    }
+                    slotSink.yield()
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    private func readLoop(_ inbound: NIOAsyncChannelInboundStream<InboundFrame>,
+                          submit: (Ingestor.Prepared) async -> Void) async throws {
         var proto = PeerProtocol(localHello: service.hello, authenticatedKey: peer)
-        var outstanding: [PublicKey: UInt64] = [:]
         for try await frame in inbound {
             lastHeard.withLockedValue { $0 = Date() }
             counters.withLockedValue { $0.bytesIn += UInt64(frame.byteCount) }
@@ -127,11 +164,23 @@ final class PeerSession: Sendable {
                     logger.debug("sync: sending \(plan.entriesToSend) entries of \(plan.ranges.count) authors")
                 }
             case .ingest(let list):
-                try await ingest(list, outstanding: &outstanding)
+                counters.withLockedValue { $0.entriesIn += UInt64(list.count) }
+                var held: [PublicKey: UInt64] = [:]
+                for bytes in list {
+                    if let (author, seq) = EntryHeaderPeek.authorAndSeq(bytes) { held[author] = max(held[author] ?? 0, seq) }
+                }
+                queue.noteHeld(held)
+                let prepared = try await service.ingestor.prepare(list, from: peer)
+                // A violation found before storing ends the session at once.
+                if let violation = prepared.outcome.violation { throw violation }
+                await submit(prepared)
             case .serveRange(let author, let from, let to):
                 queue.addRanges([SendRange(author: author, from: from, to: min(to, from + 100_000), allBranches: true)])
             case .checkForkProof(let a, let b):
-                try await checkForkProof(a, b, outstanding: &outstanding)
+                try checkForkProof(a, b)
+                let prepared = try await service.ingestor.prepare([a, b], from: peer)
+                if let violation = prepared.outcome.violation { throw violation }
+                await submit(prepared)
             case .send(let message):
                 queue.send(message)
             case .ignored(let type):
@@ -147,17 +196,12 @@ final class PeerSession: Sendable {
         }
     }
 
-    private func ingest(_ list: [[UInt8]], outstanding: inout [PublicKey: UInt64]) async throws {
-        counters.withLockedValue { $0.entriesIn += UInt64(list.count) }
-        var held: [PublicKey: UInt64] = [:]
-        for bytes in list {
-            if let (author, seq) = EntryHeaderPeek.authorAndSeq(bytes) { held[author] = max(held[author] ?? 0, seq) }
-        }
-        queue.noteHeld(held)
-        let outcome = try await service.ingestor.ingest(list, from: peer)
+    private func commit(_ prepared: Ingestor.Prepared, outstanding: inout [PublicKey: UInt64]) async throws {
+        let outcome = try await service.ingestor.commit(prepared)
         service.account(outcome)
         if let violation = outcome.violation { throw violation }
         for (author, gap) in outcome.gaps {
+            if let asked = outstanding[author], gap.head >= asked { outstanding[author] = nil }
             // Ask for what the pending entries wait on: the run after our head, or, on a fork
             // below our head, the missing predecessor itself.
             let from = gap.head + 1 < gap.waiting ? gap.head + 1 : gap.waiting - 1
@@ -167,16 +211,13 @@ final class PeerSession: Sendable {
             queue.send(.rangeRequest(author: author, from: from, to: to))
             counters.withLockedValue { $0.rangeRequests += 1 }
         }
-        if outcome.report.applied > 0 {
-            for (author, _) in outcome.gaps where outstanding[author] != nil { outstanding[author] = nil }
-            service.entriesApplied()
-        }
+        if outcome.report.applied > 0 { service.entriesApplied() }
         for fork in outcome.report.newEquivocations {
             await service.announceFork(author: fork.author, seq: fork.seq)
         }
     }
 
-    private func checkForkProof(_ a: [UInt8], _ b: [UInt8], outstanding: inout [PublicKey: UInt64]) async throws {
+    private func checkForkProof(_ a: [UInt8], _ b: [UInt8]) throws {
         let first: Entry, second: Entry
         do {
             first = try Entry(decoding: a)
@@ -190,7 +231,6 @@ final class PeerSession: Sendable {
             throw WireError(.invalidEntry, "fork proof: the entries are not two different entries of one author at one seq")
         }
         logger.notice("received a fork proof", metadata: ["entry.author": "\(MemberID(publicKey: first.author))", "entry.seq": "\(first.seq)"])
-        try await ingest([a, b], outstanding: &outstanding)
     }
 
     // MARK: writing
@@ -208,6 +248,7 @@ final class PeerSession: Sendable {
                 case .message(let m):
                     try await write(m, to: outbound)
                     if case .goodbye(let code, let reason) = m {
+                        goodbyeSent.withLockedValue { $0 = true }
                         throw WireError(code, reason)
                     }
                 case .pushes(let list):

@@ -293,6 +293,15 @@ public final class EntryStore: Sendable {
         }
     }
 
+    /// Author and seq of the entries after `localSeq`, in arrival order, without their bytes:
+    /// enough to decide whether anyone needs them.
+    public func entryHeaders(after localSeq: Int64, limit: Int = 1000) throws -> [(localSeq: Int64, author: PublicKey, seq: UInt64)] {
+        try database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT localSeq, author, seq FROM entry WHERE localSeq > ? ORDER BY localSeq LIMIT ?",
+                             arguments: [localSeq, limit]).map { ($0["localSeq"], try PublicKey(bytes: $0["author"] as Data), UInt64($0["seq"] as Int64)) }
+        }
+    }
+
     /// The head of every known author.
     public func heads() throws -> [AuthorHead] {
         try database.writer.read { db in

@@ -98,15 +98,34 @@ final class TestNode: @unchecked Sendable {
         try eventually("\(name) answers on its admin socket", within: 20) { (try? status()) != nil }
     }
 
-    /// SIGTERM, then wait for a graceful exit.
-    func stop() {
-        guard let p = process else { return }
+    /// SIGTERM, then wait for a graceful exit; returns the exit status (nil if it had to be killed).
+    @discardableResult
+    func stop() -> Int32? {
+        guard let p = process else { return nil }
         process = nil
         if p.isRunning { p.terminate() }
         let deadline = Date().addingTimeInterval(15)
         while p.isRunning && Date() < deadline { usleep(20_000) }
-        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        if p.isRunning {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            return nil
+        }
         p.waitUntilExit()
+        return p.terminationStatus
+    }
+
+    /// Sends a signal to the running node.
+    func signal(_ sig: Int32) {
+        if let p = process { kill(p.processIdentifier, sig) }
+    }
+
+    /// Rewrites part of coalition.yaml by hand (as an admin would, before a SIGHUP).
+    func editConfiguration(replacing old: String, with new: String) throws {
+        let path = dir + "/coalition.yaml"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        guard text.contains(old) else { throw CocoaError(.fileReadCorruptFile) }
+        try text.replacingOccurrences(of: old, with: new).write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     var exitStatus: Int32? { process.flatMap { $0.isRunning ? nil : $0.terminationStatus } }

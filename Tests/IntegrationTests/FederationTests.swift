@@ -129,6 +129,31 @@ import Testing
         #expect(peer?.behind == 0)
     }
 
+    @Test func jsonLogsAreOneObjectPerLineWithDottedMetadata() throws {
+        let mesh = TestMesh()
+        defer { mesh.shutdown() }
+        let a = try mesh.add("A")
+        let b = try mesh.add("B")
+        try mesh.link("B", "A")
+        try a.start(extraArguments: ["--log-format", "json"])
+        try b.start()
+        try eventually("B connects") { try a.status().peers.first?.connected == true }
+        #expect(a.stop() == 0)
+        let lines = a.log().split(separator: "\n").filter { !$0.isEmpty }
+        #expect(lines.count >= 3)
+        var sawPeer = false
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
+            #expect(object?["level"] != nil && object?["message"] != nil && object?["ts"] != nil, "\(line)")
+            if object?["message"] == "peer connected" { sawPeer = object?["peer.id"] == b.id }
+        }
+        #expect(sawPeer, "the connection is logged with the peer's member ID under peer.id")
+        let secret = try String(contentsOfFile: a.dir + "/member.key", encoding: .utf8)
+            .split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }.joined()
+        #expect(secret.count >= 32)
+        #expect(!a.log().contains(secret), "the key file's secret never appears in the logs")
+    }
+
     @Test func aPeerWithAnUnknownKeyIsRefused() throws {
         let mesh = TestMesh()
         defer { mesh.shutdown() }

@@ -83,10 +83,10 @@ final class TestNode: @unchecked Sendable {
         try CLIRunner().run(args, dataDir: dir)
     }
 
-    func start() throws {
+    func start(extraArguments: [String] = []) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLIRunner.binary)
-        p.arguments = ["run", "--data-dir", dir, "--log-level", "debug"]
+        p.arguments = ["run", "--data-dir", dir, "--log-level", "debug"] + extraArguments
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath)!
         log.seekToEndOfFile()

@@ -121,6 +121,8 @@ final class PeerSession: Sendable {
                 for await prepared in batches {
                     do {
                         try await self.commit(prepared, outstanding: &outstanding)
+                        // Our own slow commits must not count as the peer's silence.
+                        self.lastHeard.withLockedValue { $0 = Date() }
                     } catch let error as WireError {
                         // The reader may be waiting on the socket, which cancellation does not
                         // interrupt: say goodbye through the writer, which then ends the session.

@@ -73,7 +73,7 @@ final class TestNode: @unchecked Sendable {
         let path = dir + "/coalition.yaml"
         var text = try String(contentsOfFile: path, encoding: .utf8)
         text = text.replacingOccurrences(of: "antiEntropySeconds: 30", with: "antiEntropySeconds: 1")
-            .replacingOccurrences(of: "keepAliveSeconds: 15", with: "keepAliveSeconds: 2")
+            .replacingOccurrences(of: "keepAliveSeconds: 15", with: "keepAliveSeconds: 5")
             .replacingOccurrences(of: "reconnectMaxSeconds: 60", with: "reconnectMaxSeconds: 1")
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }

@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "CoalitionStore", targets: ["CoalitionStore"]),
         .library(name: "CoalitionSync", targets: ["CoalitionSync"]),
         .library(name: "CoalitionGossip", targets: ["CoalitionGossip"]),
+        .library(name: "CoalitionMatch", targets: ["CoalitionMatch"]),
+        .library(name: "CoalitionAPI", targets: ["CoalitionAPI"]),
         .library(name: "CoalitionNode", targets: ["CoalitionNode"]),
     ],
     dependencies: [
@@ -24,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // libsodium, found through pkg-config; the only C library Coalition links.
@@ -69,12 +72,23 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Lookup indexes and text matching: pure algorithms, no I/O.
+        .target(name: "CoalitionMatch", dependencies: ["CoalitionCore"]),
+        // The HTTP/JSON query API (Hummingbird 2): routes, bearer tokens with scopes, problem+json.
+        .target(
+            name: "CoalitionAPI",
+            dependencies: [
+                "CoalitionCore", "CoalitionMatch", "CoalitionStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Configuration, key files, import/export and the daemon's service group: what the CLI
         // and the daemon share.
         .target(
             name: "CoalitionNode",
             dependencies: [
-                "CoalitionCore", "CoalitionStore", "CoalitionGossip",
+                "CoalitionCore", "CoalitionStore", "CoalitionGossip", "CoalitionAPI",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -100,6 +114,14 @@ let package = Package(
         .testTarget(
             name: "CoalitionStoreTests",
             dependencies: ["CoalitionStore", "CoalitionTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(name: "CoalitionMatchTests", dependencies: ["CoalitionMatch", "CoalitionTestSupport"]),
+        .testTarget(
+            name: "CoalitionAPITests",
+            dependencies: [
+                "CoalitionAPI", "CoalitionTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(name: "CoalitionSyncTests", dependencies: ["CoalitionSync", "CoalitionTestSupport"]),
         .testTarget(

@@ -148,6 +148,20 @@ public struct AppDatabase: Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        m.registerMigration("v2: API tokens") { db in
+            // Bearer tokens of the HTTP API. Only a SHA-256 hash of each token is kept; the
+            // plaintext is shown once, when it is created.
+            try db.execute(sql: """
+                CREATE TABLE apiToken (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    hash BLOB NOT NULL UNIQUE,
+                    scopes TEXT NOT NULL,
+                    createdAt INTEGER NOT NULL,
+                    revokedAt INTEGER
+                );
+                """)
+        }
         return m
     }
 }

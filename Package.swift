@@ -89,6 +89,7 @@ let package = Package(
             name: "CoalitionNode",
             dependencies: [
                 "CoalitionCore", "CoalitionStore", "CoalitionGossip", "CoalitionAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -26,6 +26,25 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
     public var gossip = Gossip()
     /// Ingest limits per author.
     public var quota = Quota()
+    /// The HTTP query API.
+    public var api = API()
+
+    /// The HTTP API for the platform's internal systems; every key is optional in the file.
+    public struct API: Codable, Sendable, Equatable {
+        /// host:port; 127.0.0.1 by default, so only this host reaches it. Empty disables the API.
+        public var listen: String = "127.0.0.1:7421"
+        /// Requests a second per token, and the burst above that.
+        public var requestsPerSecond: Double = 1000
+        public var burst: Double = 2000
+        public init() {}
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let d = API()
+            listen = try c.decodeIfPresent(String.self, forKey: .listen) ?? d.listen
+            requestsPerSecond = try c.decodeIfPresent(Double.self, forKey: .requestsPerSecond) ?? d.requestsPerSecond
+            burst = try c.decodeIfPresent(Double.self, forKey: .burst) ?? d.burst
+        }
+    }
 
     /// A node to dial: its member ID and address.
     public struct Peer: Codable, Sendable, Equatable {
@@ -75,7 +94,7 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
 
     public init(name: String) { self.name = name }
 
-    enum CodingKeys: String, CodingKey { case name, keyFile, database, members, listen, peers, gossip, quota }
+    enum CodingKeys: String, CodingKey { case name, keyFile, database, members, listen, peers, gossip, quota, api }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -87,6 +106,7 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
         peers = try c.decodeIfPresent([Peer].self, forKey: .peers) ?? []
         gossip = try c.decodeIfPresent(Gossip.self, forKey: .gossip) ?? Gossip()
         quota = try c.decodeIfPresent(Quota.self, forKey: .quota) ?? Quota()
+        api = try c.decodeIfPresent(API.self, forKey: .api) ?? API()
     }
 
     /// Parses YAML text.
@@ -120,6 +140,14 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
             guard config.gossip.antiEntropySeconds > 0, config.gossip.keepAliveSeconds > 0, config.gossip.peerQueueBytes >= 65_536,
                   config.gossip.reconnectMaxSeconds > 0 else {
                 throw CoalitionError(.configuration, "\(path): gossip: intervals must be positive and peerQueueBytes at least 65536", field: "gossip")
+            }
+            if !config.api.listen.isEmpty {
+                do { _ = try HostPort(parsing: config.api.listen) } catch {
+                    throw CoalitionError(.configuration, "\(path): api.listen: \(error.message)", field: "api")
+                }
+            }
+            guard config.api.requestsPerSecond > 0, config.api.burst >= 1 else {
+                throw CoalitionError(.configuration, "\(path): api: requestsPerSecond and burst must be positive", field: "api")
             }
             guard config.quota.entriesPerAuthorPerMinute > 0, config.quota.burst > 0, config.quota.pendingPerAuthor >= 0 else {
                 throw CoalitionError(.configuration, "\(path): quota: values must be positive", field: "quota")
@@ -180,6 +208,14 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
           burst: \(quota.burst)
           # Entries held while waiting for a missing predecessor, per author.
           pendingPerAuthor: \(quota.pendingPerAuthor)
+
+        api:
+          # The HTTP query API (host:port) for this platform's internal systems. Keep it on
+          # 127.0.0.1 or an internal network; "" disables it. Tokens: 'coalition tokens create'.
+          listen: \(Self.quoted(api.listen))
+          # Per-token rate limit: requests a second, and the burst above that (429 beyond).
+          requestsPerSecond: \(Self.number(api.requestsPerSecond))
+          burst: \(Self.number(api.burst))
 
         """
     }

@@ -1,6 +1,8 @@
+import CoalitionAPI
 import CoalitionCore
 import CoalitionCrypto
 import CoalitionGossip
+import Hummingbird
 import CoalitionStore
 import Foundation
 import Logging
@@ -15,6 +17,8 @@ public final class NodeDaemon: Sendable {
     public let directory: NodeDirectory
     public let gossip: GossipService
     let admin: AdminSocketService
+    /// The HTTP API, unless `api.listen` is empty.
+    let api: (any Service)?
     let logger: Logger
 
     /// - Throws: `CoalitionError(.configuration)` for an unusable configuration.
@@ -31,12 +35,30 @@ public final class NodeDaemon: Sendable {
         admin = AdminSocketService(path: socket, logger: logger) { command in
             await holder.daemon?.handle(command) ?? "{\"error\":\"node not ready\"}"
         }
+        if config.api.listen.isEmpty {
+            api = nil
+        } else {
+            let address = try HostPort(parsing: config.api.listen)
+            var apiConfig = APIConfiguration()
+            apiConfig.host = address.host
+            apiConfig.port = address.port
+            apiConfig.requestsPerSecond = config.api.requestsPerSecond
+            apiConfig.burst = config.api.burst
+            let gossip = self.gossip
+            let env = APIEnvironment(
+                store: directory.store, tokens: TokenStore(database: directory.store.database), names: { directory.displayName(of: $0) },
+                publisher: NodePublisher(directory: directory, pushed: { gossip.entriesApplied() }),
+                status: { await holder.daemon?.statusJSON() ?? Array("{}".utf8) })
+            api = Application(router: buildRouter(env, configuration: apiConfig),
+                              configuration: .init(address: .hostname(address.host, port: address.port), serverName: "coalition"),
+                              logger: logger)
+        }
         holder.daemon = self
     }
 
     /// The services to run, in start order (storage is already open): gossip, then the admin
     /// socket, then the SIGHUP watcher.
-    public var services: [any Service] { [gossip, admin, HangupReloader(daemon: self)] }
+    public var services: [any Service] { [gossip] + (api.map { [$0] } ?? []) + [admin, HangupReloader(daemon: self)] }
 
     /// Re-reads `coalition.yaml` and applies peers and members without a restart.
     /// - Returns: a one-line summary.
@@ -69,14 +91,7 @@ public final class NodeDaemon: Sendable {
                 return Self.json(["ok": false, "error": "\(error)"] as [String: any Sendable])
             }
         case "status":
-            do {
-                let report = try await statusReport()
-                let enc = JSONEncoder()
-                enc.outputFormatting = [.sortedKeys]
-                return String(decoding: try enc.encode(report), as: UTF8.self)
-            } catch {
-                return Self.json(["ok": false, "error": "\(error)"] as [String: any Sendable])
-            }
+            return String(decoding: await statusJSON(), as: UTF8.self)
         default:
             return Self.json(["ok": false, "error": "unknown command '\(command)'; expected status, reload or poke"] as [String: any Sendable])
         }
@@ -95,6 +110,17 @@ public final class NodeDaemon: Sendable {
         public var equivocators: [String]
         public var peers: [PeerStatus]
         public var counters: GossipCounters
+    }
+
+    /// The status report as JSON (admin socket and `GET /v1/status`).
+    func statusJSON() async -> [UInt8] {
+        do {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys]
+            return Array(try enc.encode(try await statusReport()))
+        } catch {
+            return Array(Self.json(["ok": false, "error": "\(error)"] as [String: any Sendable]).utf8)
+        }
     }
 
     public func statusReport() async throws -> StatusReport {

@@ -1,6 +1,7 @@
 import CoalitionCore
 import CoalitionCrypto
 import CoalitionStore
+import CoalitionAPI
 import Foundation
 import Logging
 
@@ -94,5 +95,12 @@ public struct NodeDirectory: Sendable {
 
     static func resolve(_ p: String, in dir: String) -> String {
         p.hasPrefix("/") ? p : dir + "/" + p
+    }
+}
+
+extension SignalView {
+    /// The view of a stored signal, with this node's names for authors.
+    public init(_ row: SignalRow, node: NodeDirectory, now: Int64 = .nowMillis) throws {
+        try self.init(row, store: node.store, name: node.displayName(of:), now: now)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CoalitionCore
 import CoalitionCrypto
+import CoalitionAPI
 import CoalitionNode
 import CoalitionStore
 import Foundation

@@ -16,13 +16,7 @@ struct Retract: ParsableCommand {
     func run() throws {
         let dir = try node.open()
         let entry = try Console.reporting { () throws -> Entry in
-            let id = try EntryID(hex: signal.lowercased())
-            guard let row = try dir.store.signal(id) else { throw CoalitionError(.notFound, "no signal \(signal) in this node") }
-            guard row.author == dir.signer.publicKey else {
-                throw CoalitionError(.forbidden, "signal \(signal) was published by \(dir.displayName(of: row.author)); only its author can retract it (use 'coalition opine --stance dispute')")
-            }
-            guard row.retractedBy == nil else { throw CoalitionError(.forbidden, "signal \(signal) is already retracted") }
-            return try dir.store.append([.plain(.retract(try Retraction(target: id, reason: reason)))], by: dir.signer)[0]
+            try dir.retract(try EntryID(hex: signal.lowercased()), reason: reason)
         }
         node.notifyDaemon()
         print("Retracted \(signal) (entry \(entry.id.hex))")

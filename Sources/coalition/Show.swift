@@ -1,5 +1,6 @@
 import ArgumentParser
 import CoalitionCore
+import CoalitionAPI
 import CoalitionNode
 
 struct Show: ParsableCommand {

@@ -42,9 +42,8 @@ public struct SignalView: Codable, Sendable, Equatable {
     /// Every signal of the same (kind, value), this one included.
     public var sources: [Source]
 
-    /// Builds the view of a stored signal.
-    public init(_ row: SignalRow, node: NodeDirectory, now: Int64 = .nowMillis) throws {
-        let store = node.store
+    /// Builds the view of a stored signal; `name` gives a display name for an author.
+    public init(_ row: SignalRow, store: EntryStore, name: (PublicKey) -> String, now: Int64 = .nowMillis) throws {
         let s = row.signal
         id = row.id.hex
         kind = s.kind.name
@@ -57,17 +56,17 @@ public struct SignalView: Codable, Sendable, Equatable {
         note = s.note
         quality = s.quality.map(Int.init)
         author = MemberID(publicKey: row.author).description
-        authorName = node.displayName(of: row.author)
+        authorName = name(row.author)
         publishedAt = Self.time(row.publishedAt)
         restricted = row.restricted
         status = Self.status(row, now: now)
         retractionReason = row.retractReason
         let ops = try store.opinions(on: row.id)
         verdict = Verdict(confirms: ops.count { $0.stance == .confirm }, disputes: ops.count { $0.stance == .dispute }).rawValue
-        opinions = ops.map { OpinionView(author: MemberID(publicKey: $0.author).description, authorName: node.displayName(of: $0.author),
+        opinions = ops.map { OpinionView(author: MemberID(publicKey: $0.author).description, authorName: name($0.author),
                                          stance: $0.stance.description, note: $0.note, at: Self.time($0.timestamp)) }
         sources = try store.signals(kind: s.kind, value: s.value).map {
-            Source(signal: $0.id.hex, author: MemberID(publicKey: $0.author).description, authorName: node.displayName(of: $0.author),
+            Source(signal: $0.id.hex, author: MemberID(publicKey: $0.author).description, authorName: name($0.author),
                    publishedAt: Self.time($0.publishedAt), status: Self.status($0, now: now))
         }
     }

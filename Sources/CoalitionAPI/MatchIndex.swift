@@ -1,0 +1,87 @@
+import CoalitionCore
+import CoalitionMatch
+import CoalitionStore
+import NIOConcurrencyHelpers
+
+/// The in-memory lookup indexes of the API: every non-retracted PDQ hash (exact radius search)
+/// and every non-retracted trend (text matcher). They follow the store's change feed, so a
+/// signal that arrives by gossip is matchable on the next request. Expiry is checked per match.
+final class MatchIndex: Sendable {
+    private struct State {
+        var cursor: Int64 = -1
+        var pdq = PDQIndex<EntryID>()
+        var trends: [EntryID: String] = [:]
+        var matcher = TrendMatcher<EntryID>()
+        var matcherStale = false
+    }
+
+    private let store: EntryStore
+    private let state = NIOLockedValueBox(State())
+
+    init(store: EntryStore) { self.store = store }
+
+    /// Brings the indexes up to the store's latest entry (a full load the first time).
+    func refresh() throws {
+        let last = try store.lastLocalSeq()
+        let cursor = state.withLockedValue { $0.cursor }
+        guard last != cursor else { return }
+        if cursor < 0 {
+            var pdq = PDQIndex<EntryID>()
+            var trends: [EntryID: String] = [:]
+            for row in try store.listSignals(kind: .pdq, includeInactive: true, limit: .max) where row.retractedBy == nil {
+                if let h = PDQHash(hex: row.signal.value) { pdq.insert(h, for: row.id) }
+            }
+            for row in try store.listSignals(kind: .trend, includeInactive: true, limit: .max) where row.retractedBy == nil {
+                trends[row.id] = row.signal.value
+            }
+            state.withLockedValue { s in
+                s = State(cursor: last, pdq: pdq, trends: trends, matcherStale: true)
+            }
+            return
+        }
+        var from = cursor
+        while true {
+            let changes = try store.changes(after: from, limit: 5000)
+            for change in changes {
+                guard let id = change.signal else { continue }
+                switch change.kind {
+                case .added:
+                    guard let row = try store.signal(id), row.retractedBy == nil else { continue }
+                    state.withLockedValue { s in
+                        if row.signal.kind == .pdq, let h = PDQHash(hex: row.signal.value) { s.pdq.insert(h, for: id) }
+                        if row.signal.kind == .trend { s.trends[id] = row.signal.value; s.matcherStale = true }
+                    }
+                case .retracted:
+                    state.withLockedValue { s in
+                        s.pdq.remove(id)
+                        if s.trends.removeValue(forKey: id) != nil { s.matcherStale = true }
+                    }
+                default:
+                    break
+                }
+            }
+            guard let next = changes.last?.cursor, changes.count == 5000 else { break }
+            from = next
+        }
+        state.withLockedValue { $0.cursor = max($0.cursor, last) }
+    }
+
+    /// Stored PDQ signals within `radius` of `hash`.
+    func pdq(_ hash: PDQHash, radius: Int) -> [(key: EntryID, distance: Int)] {
+        state.withLockedValue { $0.pdq.search(hash, radius: radius) }
+    }
+
+    /// Trend signals found in `text`.
+    func trends(in text: String) -> [(payload: EntryID, matched: String)] {
+        let matcher = state.withLockedValue { s -> TrendMatcher<EntryID> in
+            if s.matcherStale {
+                var m = TrendMatcher<EntryID>()
+                for (id, term) in s.trends { m.add(term, id) }
+                s.matcher = m
+                s.matcherStale = false
+            }
+            return s.matcher
+        }
+        return matcher.matches(in: text)
+    }
+}

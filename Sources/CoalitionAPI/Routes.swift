@@ -1,0 +1,225 @@
+import CoalitionCore
+import CoalitionCrypto
+import CoalitionMatch
+import CoalitionStore
+import Foundation
+import Hummingbird
+
+/// Builds the router: `/healthz`, `/readyz`, and the authenticated `/v1` API described by
+/// `Protocol/openapi.yaml`.
+public func buildRouter(_ env: APIEnvironment, configuration: APIConfiguration = .init()) -> Router<APIRequestContext> {
+    let router = Router(context: APIRequestContext.self)
+    router.add(middleware: ProblemMiddleware())
+    router.get("/healthz") { _, _ in Health(status: "ok") }
+    router.get("/readyz") { _, _ -> Health in
+        try env.index.refresh()
+        return Health(status: "ready")
+    }
+    let v1 = router.group("v1").add(middleware: AuthMiddleware(tokens: env.tokens, limiter: RateLimiter(perSecond: configuration.requestsPerSecond, burst: configuration.burst)))
+    let api = APIHandlers(env: env, configuration: configuration)
+
+    v1.get("lookup") { request, context -> LookupResponse in
+        try context.require(.lookup)
+        let q = request.uri.queryParameters
+        guard let kind = q.get("kind") else { throw Problem(.badRequest, "query parameter 'kind' is required", field: "kind") }
+        guard let value = q.get("value") else { throw Problem(.badRequest, "query parameter 'value' is required", field: "value") }
+        let options = try api.options(distance: q.get("distance").map { try api.int($0, "distance") }, minQuality: q.get("minQuality").map { try api.int($0, "minQuality") },
+                                      includeInactive: q.get("includeInactive").map { $0 == "true" })
+        return LookupResponse(results: [try api.lookup(LookupItem(kind: kind, value: value), options, field: nil)])
+    }
+    v1.post("lookup") { request, context -> LookupResponse in
+        try context.require(.lookup)
+        let body: LookupRequest = try await api.decode(request)
+        guard body.items.count <= configuration.maxBatch else {
+            throw Problem(.contentTooLarge, "at most \(configuration.maxBatch) items per lookup, got \(body.items.count)", field: "items")
+        }
+        let options = try api.options(distance: body.distance, minQuality: body.minQuality, includeInactive: body.includeInactive)
+        return LookupResponse(results: try body.items.enumerated().map { i, item in try api.lookup(item, options, field: "items[\(i)]") })
+    }
+    v1.post("match/text") { request, context -> TextMatchResponse in
+        try context.require(.lookup)
+        let body: TextMatchRequest = try await api.decode(request)
+        return try api.matchText(body)
+    }
+    v1.get("signals") { request, context -> SignalList in
+        try context.require(.lookup)
+        return try api.list(request.uri.queryParameters)
+    }
+    v1.get("signals/:id") { request, context -> SignalView in
+        try context.require(.lookup)
+        let id = try api.signalID(context)
+        guard let row = try env.store.signal(id) else { throw Problem(.notFound, "no signal \(id.hex)", field: "id") }
+        return try api.view(row)
+    }
+    v1.get("changes") { request, context -> ChangeFeed in
+        try context.require(.lookup)
+        return try api.changes(request.uri.queryParameters)
+    }
+    v1.post("signals") { request, context -> Response in
+        try context.require(.publish)
+        guard let publisher = env.publisher else { throw Problem(.notImplemented, "this node does not publish through the API") }
+        var request = request
+        let bytes = try await request.collectBody(upTo: configuration.maxBodyBytes)
+        let id = try publisher.publish(json: Array(buffer: bytes))
+        guard let row = try env.store.signal(id) else { throw Problem(.internalServerError, "the new signal is missing") }
+        var response = try api.view(row).response(from: request, context: context)
+        response.status = .created
+        response.headers[.location] = "/v1/signals/\(id.hex)"
+        return response
+    }
+    v1.delete("signals/:id") { request, context -> SignalView in
+        try context.require(.publish)
+        guard let publisher = env.publisher else { throw Problem(.notImplemented, "this node does not publish through the API") }
+        let id = try api.signalID(context)
+        guard let reason = request.uri.queryParameters.get("reason"), !reason.isEmpty else {
+            throw Problem(.badRequest, "query parameter 'reason' is required: say why, for other platforms' moderators", field: "reason")
+        }
+        try publisher.retract(id, reason: reason)
+        guard let row = try env.store.signal(id) else { throw Problem(.notFound, "no signal \(id.hex)", field: "id") }
+        return try api.view(row)
+    }
+    v1.post("signals/:id/opinions") { request, context -> SignalView in
+        try context.require(.publish)
+        guard let publisher = env.publisher else { throw Problem(.notImplemented, "this node does not publish through the API") }
+        let id = try api.signalID(context)
+        let body: OpinionRequest = try await api.decode(request)
+        try publisher.opine(id, stance: body.stance, note: body.note)
+        guard let row = try env.store.signal(id) else { throw Problem(.notFound, "no signal \(id.hex)", field: "id") }
+        return try api.view(row)
+    }
+    v1.get("status") { request, context -> Response in
+        try context.require(.admin)
+        guard let status = env.status else { throw Problem(.notImplemented, "no status on this node") }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try await status())))
+    }
+    return router
+}
+
+/// The handlers' logic, apart from routing.
+struct APIHandlers: Sendable {
+    let env: APIEnvironment
+    let configuration: APIConfiguration
+
+    struct Options {
+        var distance: Int
+        var minQuality: Int?
+        var includeInactive: Bool
+    }
+
+    func options(distance: Int?, minQuality: Int?, includeInactive: Bool?) throws -> Options {
+        let d = distance ?? configuration.defaultDistance
+        guard (0...configuration.maxDistance).contains(d) else {
+            throw Problem(.badRequest, "distance must be between 0 and \(configuration.maxDistance), got \(d)", field: "distance")
+        }
+        if let q = minQuality, !(0...100).contains(q) {
+            throw Problem(.badRequest, "minQuality must be between 0 and 100, got \(q)", field: "minQuality")
+        }
+        return Options(distance: d, minQuality: minQuality, includeInactive: includeInactive ?? false)
+    }
+
+    func int(_ s: String, _ field: String) throws -> Int {
+        guard let v = Int(s) else { throw Problem(.badRequest, "'\(field)' must be an integer, got '\(s)'", field: field) }
+        return v
+    }
+
+    func decode<T: Decodable>(_ request: Request) async throws -> T {
+        var request = request
+        let bytes = try await request.collectBody(upTo: configuration.maxBodyBytes)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer: bytes))
+        } catch let error as DecodingError {
+            throw Problem.decoding(error)
+        }
+    }
+
+    func signalID(_ context: APIRequestContext) throws -> EntryID {
+        let raw = context.parameters.get("id") ?? ""
+        do { return try EntryID(hex: raw) } catch {
+            throw Problem(.badRequest, "a signal ID is 64 hex characters, got '\(raw.prefix(80))'", field: "id")
+        }
+    }
+
+    func view(_ row: SignalRow) throws -> SignalView {
+        try SignalView(row, store: env.store, name: env.names)
+    }
+
+    func isActive(_ row: SignalRow, now: Int64) -> Bool {
+        row.retractedBy == nil && (row.signal.expiresAt.map { $0 > now } ?? true)
+    }
+
+    func lookup(_ item: LookupItem, _ o: Options, field: String?) throws -> LookupResult {
+        let prefix = field.map { $0 + "." } ?? ""
+        let kind: SignalKind
+        do { kind = try SignalKind(name: item.kind) } catch { throw Problem(error, prefix: field.map { $0 + ".kind" } ?? "kind") }
+        let now = Int64.nowMillis
+        if kind == .pdq {
+            guard let hash = PDQHash(hex: item.value) else {
+                throw Problem(.badRequest, "a pdq value is 64 hex characters", field: prefix + "value")
+            }
+            try env.index.refresh()
+            var matches: [SignalMatch] = []
+            for hit in env.index.pdq(hash, radius: o.distance) {
+                guard let row = try env.store.signal(hit.key), o.includeInactive || isActive(row, now: now) else { continue }
+                if let min = o.minQuality, (row.signal.quality.map(Int.init) ?? 0) < min { continue }
+                matches.append(SignalMatch(distance: hit.distance, signal: try view(row)))
+            }
+            return LookupResult(kind: item.kind, value: item.value, canonical: hash.hex, matches: matches)
+        }
+        let canonical: String
+        do { canonical = try SignalRules.canonicalValue(item.value, kind: kind) } catch {
+            throw Problem(.badRequest, error.message, field: prefix + "value")
+        }
+        let rows = try env.store.signals(kind: kind, value: canonical).filter { o.includeInactive || isActive($0, now: now) }
+        return LookupResult(kind: item.kind, value: item.value, canonical: canonical, matches: try rows.map { SignalMatch(distance: nil, signal: try view($0)) })
+    }
+
+    func matchText(_ body: TextMatchRequest) throws -> TextMatchResponse {
+        guard body.text.utf8.count <= 65_536 else { throw Problem(.contentTooLarge, "text is limited to 65536 bytes", field: "text") }
+        try env.index.refresh()
+        let now = Int64.nowMillis
+        var seen = Set<EntryID>()
+        var out: [TextMatch] = []
+        for hit in env.index.trends(in: body.text) where seen.insert(hit.payload).inserted {
+            guard let row = try env.store.signal(hit.payload), body.includeInactive == true || isActive(row, now: now) else { continue }
+            out.append(TextMatch(matched: hit.matched, signal: try view(row)))
+        }
+        return TextMatchResponse(matches: out)
+    }
+
+    func list(_ q: Parameters) throws -> SignalList {
+        let kind = try q.get("kind").map { k in
+            do { return try SignalKind(name: k) } catch { throw Problem(error, prefix: "kind") }
+        }
+        let origin = try q.get("origin").map { o in
+            do { return try MemberID(parsing: o).publicKey } catch { throw Problem(error, prefix: "origin") }
+        }
+        let limit = try q.get("limit").map { try int($0, "limit") } ?? 100
+        guard (1...1000).contains(limit) else { throw Problem(.badRequest, "limit must be between 1 and 1000", field: "limit") }
+        let rows = try env.store.listSignals(kind: kind, category: q.get("category"), author: origin,
+                                             includeInactive: q.get("includeInactive") == "true", limit: limit)
+        return SignalList(signals: try rows.map(view))
+    }
+
+    func changes(_ q: Parameters) throws -> ChangeFeed {
+        let after = try q.get("after").map { try int($0, "after") } ?? 0
+        guard after >= 0 else { throw Problem(.badRequest, "after must be 0 or a cursor from a previous answer", field: "after") }
+        let limit = try q.get("limit").map { try int($0, "limit") } ?? 100
+        guard (1...1000).contains(limit) else { throw Problem(.badRequest, "limit must be between 1 and 1000", field: "limit") }
+        let records = try env.store.changes(after: Int64(after), limit: limit)
+        return ChangeFeed(changes: records.map {
+            ChangeView(cursor: $0.cursor, kind: $0.kind.rawValue, signal: $0.signal?.hex, entry: $0.entry.hex, at: SignalView.time($0.at))
+        }, nextCursor: records.last?.cursor ?? Int64(after))
+    }
+}
+
+extension Problem {
+    init(_ error: any Error, prefix: String) {
+        if let e = error as? CoalitionError {
+            self.init(.badRequest, e.message, field: prefix)
+        } else {
+            self.init(.badRequest, "\(error)", field: prefix)
+        }
+    }
+}

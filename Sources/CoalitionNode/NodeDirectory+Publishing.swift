@@ -1,0 +1,62 @@
+import CoalitionAPI
+import CoalitionCore
+import CoalitionStore
+import Foundation
+
+extension NodeDirectory {
+    /// Publishes one signal as this platform.
+    /// - Throws: `CoalitionError` naming the offending field.
+    @discardableResult
+    public func publish(_ input: SignalInput) throws -> Entry {
+        try store.append([try input.draft()], by: signer)[0]
+    }
+
+    /// Retracts one of this platform's own signals.
+    /// - Throws: `CoalitionError(.notFound)` for an unknown signal, `.forbidden` for another
+    ///   platform's signal or one already retracted.
+    @discardableResult
+    public func retract(_ id: EntryID, reason: String) throws -> Entry {
+        guard let row = try store.signal(id) else { throw CoalitionError(.notFound, "no signal \(id.hex) in this node", field: "id") }
+        guard row.author == signer.publicKey else {
+            throw CoalitionError(.forbidden, "signal \(id.hex) was published by \(displayName(of: row.author)); only its author can retract it (dispute it instead)")
+        }
+        guard row.retractedBy == nil else { throw CoalitionError(.forbidden, "signal \(id.hex) is already retracted") }
+        return try store.append([.plain(.retract(try Retraction(target: id, reason: reason)))], by: signer)[0]
+    }
+
+    /// Records this platform's opinion (`confirm`, `dispute` or `seen`) on any signal.
+    @discardableResult
+    public func opine(_ id: EntryID, stance: String, note: String?) throws -> Entry {
+        guard try store.signal(id) != nil else { throw CoalitionError(.notFound, "no signal \(id.hex) in this node", field: "id") }
+        let opinion = try Opinion(target: id, stance: try Opinion.Stance(name: stance), note: note)
+        return try store.append([.plain(.opinion(opinion))], by: signer)[0]
+    }
+}
+
+/// The API's publishing, done by this node and pushed to peers at once.
+struct NodePublisher: SignalPublisher {
+    let directory: NodeDirectory
+    let pushed: @Sendable () -> Void
+
+    func publish(json: [UInt8]) throws -> EntryID {
+        let input: SignalInput
+        do { input = try JSONDecoder().decode(SignalInput.self, from: Data(json)) } catch let error as DecodingError {
+            throw Problem.decoding(error)
+        } catch {
+            throw Problem(.badRequest, "the body is not a signal: \(error)")
+        }
+        let entry = try directory.publish(input)
+        pushed()
+        return entry.id
+    }
+
+    func retract(_ signal: EntryID, reason: String) throws {
+        try directory.retract(signal, reason: reason)
+        pushed()
+    }
+
+    func opine(_ signal: EntryID, stance: String, note: String?) throws {
+        try directory.opine(signal, stance: stance, note: note)
+        pushed()
+    }
+}

@@ -1,0 +1,70 @@
+import CoalitionAPI
+import CoalitionCore
+import CoalitionCrypto
+import CoalitionStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// A publisher for router tests: plain signals from JSON `{kind, value, category, quality?}`.
+struct TestPublisher: SignalPublisher {
+    let store: EntryStore
+    let signer: Signer
+
+    struct Input: Decodable { var kind: String; var value: String; var category: String; var quality: UInt8? }
+
+    func publish(json: [UInt8]) throws -> EntryID {
+        let input: Input
+        do { input = try JSONDecoder().decode(Input.self, from: Data(json)) } catch let e as DecodingError { throw Problem.decoding(e) }
+        let signal = try Signal(kind: try SignalKind(name: input.kind), value: input.value, category: input.category, quality: input.quality)
+        return try store.append([.plain(.publish(signal))], by: signer)[0].id
+    }
+
+    func retract(_ signal: EntryID, reason: String) throws {
+        _ = try store.append([.plain(.retract(try Retraction(target: signal, reason: reason)))], by: signer)
+    }
+
+    func opine(_ signal: EntryID, stance: String, note: String?) throws {
+        _ = try store.append([.plain(.opinion(try Opinion(target: signal, stance: try Opinion.Stance(name: stance), note: note)))], by: signer)
+    }
+}
+
+/// An in-memory node with an API and three tokens.
+struct APIFixture {
+    let store: EntryStore
+    let signer = Signer()
+    let lookup: String
+    let publish: String
+    let admin: String
+    let tokens: TokenStore
+    let app: Application<RouterResponder<APIRequestContext>>
+
+    init(configuration: APIConfiguration = .init()) throws {
+        let db = try AppDatabase.inMemory()
+        store = EntryStore(database: db, reader: nil)
+        tokens = TokenStore(database: db)
+        lookup = try tokens.create(name: "lookup", scopes: [.lookup]).plaintext
+        publish = try tokens.create(name: "publisher", scopes: [.lookup, .publish]).plaintext
+        admin = try tokens.create(name: "admin", scopes: [.admin]).plaintext
+        let env = APIEnvironment(store: store, tokens: tokens, names: { MemberID(publicKey: $0).short },
+                                 publisher: TestPublisher(store: store, signer: signer),
+                                 status: { Array(#"{"name":"test"}"#.utf8) })
+        var c = configuration
+        c.port = 0
+        app = Application(router: buildRouter(env, configuration: c), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+    }
+}
+
+extension HTTPFields {
+    static func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)", .contentType: "application/json"] }
+}
+
+extension TestResponse {
+    func json<T: Decodable>(_ type: T.Type = T.self) throws -> T { try JSONDecoder().decode(T.self, from: Data(buffer: body)) }
+    var problem: Problem? { try? JSONDecoder().decode(Problem.self, from: Data(buffer: body)) }
+}
+
+func body(_ s: String) -> ByteBuffer { ByteBuffer(string: s) }
+
+struct AnyJSON: Decodable {}

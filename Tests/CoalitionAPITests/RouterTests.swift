@@ -1,0 +1,210 @@
+import CoalitionAPI
+import CoalitionCore
+import CoalitionMatch
+import CoalitionStore
+import CoalitionTestSupport
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite struct RouterTests {
+    @Test func healthAndReadinessNeedNoToken() async throws {
+        let f = try APIFixture()
+        try await f.app.test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test func tokensAndScopesAreEnforcedWithProblemJSON() async throws {
+        let f = try APIFixture()
+        try await f.app.test(.router) { client in
+            try await client.execute(uri: "/v1/signals", method: .get) { r in
+                #expect(r.status == .unauthorized)
+                #expect(r.headers[.contentType] == "application/problem+json")
+                #expect(r.problem?.statusCode == 401)
+            }
+            try await client.execute(uri: "/v1/signals", method: .get, headers: .bearer("coal_notatoken")) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/v1/signals", method: .get, headers: [.authorization: "Basic abc"]) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/v1/signals", method: .post, headers: .bearer(f.lookup),
+                                     body: body(#"{"kind":"md5","value":"d41d8cd98f00b204e9800998ecf8427e","category":"violence"}"#)) { r in
+                #expect(r.status == .forbidden)
+                #expect(r.problem?.detail.contains("publish") == true)
+            }
+            try await client.execute(uri: "/v1/status", method: .get, headers: .bearer(f.lookup)) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/v1/status", method: .get, headers: .bearer(f.admin)) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/v1/signals", method: .get, headers: .bearer(f.admin)) { #expect($0.status == .ok, "admin implies lookup") }
+            try f.tokens.revoke("lookup")
+            try await client.execute(uri: "/v1/signals", method: .get, headers: .bearer(f.lookup)) { #expect($0.status == .unauthorized, "revoked at once") }
+        }
+    }
+
+    @Test func publishLookupRetractAndFollowTheChangeFeed() async throws {
+        let f = try APIFixture()
+        try await f.app.test(.router) { client in
+            let created = try await client.execute(uri: "/v1/signals", method: .post, headers: .bearer(f.publish),
+                                                   body: body(#"{"kind":"url","value":"HTTPS://Scam.Example.com:443/a/../login","category":"scams_and_fraud/phishing"}"#)) { r in
+                #expect(r.status == .created)
+                #expect(r.headers[.location]?.hasPrefix("/v1/signals/") == true)
+                return try r.json(SignalView.self)
+            }
+            #expect(created.value == "https://scam.example.com/login")
+            try await client.execute(uri: "/v1/lookup?kind=url&value=https://SCAM.example.com/login", method: .get, headers: .bearer(f.lookup)) { r in
+                let results = try r.json(LookupResponse.self).results
+                #expect(results[0].canonical == "https://scam.example.com/login")
+                #expect(results[0].matches.map(\.signal.id) == [created.id])
+            }
+            try await client.execute(uri: "/v1/signals/\(created.id)", method: .get, headers: .bearer(f.lookup)) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/v1/signals/\(created.id)/opinions", method: .post, headers: .bearer(f.publish),
+                                     body: body(#"{"stance":"dispute","note":"a parked domain"}"#)) { r in
+                let decoded = try r.json(SignalView.self).verdict
+                #expect(decoded == "false_positive")
+            }
+            try await client.execute(uri: "/v1/signals/\(created.id)", method: .delete, headers: .bearer(f.publish)) { r in
+                #expect(r.status == .badRequest)
+                #expect(r.problem?.field == "reason")
+            }
+            try await client.execute(uri: "/v1/signals/\(created.id)?reason=mistake", method: .delete, headers: .bearer(f.publish)) { r in
+                let decoded = try r.json(SignalView.self).status
+                #expect(decoded == "retracted")
+            }
+            try await client.execute(uri: "/v1/lookup?kind=url&value=https://scam.example.com/login", method: .get, headers: .bearer(f.lookup)) { r in
+                let decoded = try r.json(LookupResponse.self).results[0].matches.isEmpty
+                #expect(decoded, "retracted signals are left out")
+            }
+            try await client.execute(uri: "/v1/lookup?kind=url&value=https://scam.example.com/login&includeInactive=true", method: .get, headers: .bearer(f.lookup)) { r in
+                let decoded = try r.json(LookupResponse.self).results[0].matches.count
+                #expect(decoded == 1, "unless asked for")
+            }
+            let feed = try await client.execute(uri: "/v1/changes?after=0&limit=2", method: .get, headers: .bearer(f.lookup)) { try $0.json(ChangeFeed.self) }
+            #expect(feed.changes.map(\.kind) == ["added", "opinion"])
+            let rest = try await client.execute(uri: "/v1/changes?after=\(feed.nextCursor)", method: .get, headers: .bearer(f.lookup)) { try $0.json(ChangeFeed.self) }
+            #expect(rest.changes.map(\.kind) == ["retracted"])
+            #expect(rest.nextCursor > feed.nextCursor)
+            try await client.execute(uri: "/v1/changes?after=\(rest.nextCursor)", method: .get, headers: .bearer(f.lookup)) { r in
+                let again = try r.json(ChangeFeed.self)
+                #expect(again.changes.isEmpty && again.nextCursor == rest.nextCursor)
+            }
+        }
+    }
+
+    @Test func badInputNamesTheField() async throws {
+        var config = APIConfiguration()
+        config.maxBatch = 3
+        config.maxBodyBytes = 4096
+        let f = try APIFixture(configuration: config)
+        try await f.app.test(.router) { client in
+            let cases: [(String, HTTPRequest.Method, String?, HTTPResponse.Status, String?)] = [
+                ("/v1/lookup", .post, "{bad", .badRequest, nil),
+                ("/v1/lookup", .post, #"{"items":[{"kind":"md5"}]}"#, .badRequest, "items[0].value"),
+                ("/v1/lookup", .post, #"{"items":[{"kind":"md5","value":"zz"}]}"#, .badRequest, "items[0].value"),
+                ("/v1/lookup", .post, #"{"items":[{"kind":"Not A Kind!","value":"x"}]}"#, .badRequest, "items[0].kind"),
+                ("/v1/lookup", .post, #"{"items":[],"distance":65}"#, .badRequest, "distance"),
+                ("/v1/lookup", .post, #"{"items":[{"kind":"md5","value":"x"},{"kind":"md5","value":"x"},{"kind":"md5","value":"x"},{"kind":"md5","value":"x"}]}"#, .contentTooLarge, "items"),
+                ("/v1/lookup", .post, "{\"items\":[], \"pad\":\"" + String(repeating: "x", count: 5000) + "\"}", .contentTooLarge, nil),
+                ("/v1/lookup?kind=pdq&value=abc", .get, nil, .badRequest, "value"),
+                ("/v1/lookup?value=abc", .get, nil, .badRequest, "kind"),
+                ("/v1/signals?limit=0", .get, nil, .badRequest, "limit"),
+                ("/v1/signals?origin=NOTANID", .get, nil, .badRequest, "origin"),
+                ("/v1/signals/xyz", .get, nil, .badRequest, "id"),
+                ("/v1/signals/" + String(repeating: "a", count: 64), .get, nil, .notFound, "id"),
+                ("/v1/changes?after=-1", .get, nil, .badRequest, "after"),
+                ("/v1/match/text", .post, #"{"txt":"x"}"#, .badRequest, "text"),
+                ("/v1/nowhere", .get, nil, .notFound, nil),
+            ]
+            for (uri, method, text, status, field) in cases {
+                try await client.execute(uri: uri, method: method, headers: .bearer(f.publish), body: text.map(body)) { r in
+                    #expect(r.status == status, "\(method) \(uri)")
+                    #expect(r.headers[.contentType] == "application/problem+json", "\(uri)")
+                    #expect(r.problem?.field == field, "\(uri): \(r.problem?.detail ?? "")")
+                }
+            }
+        }
+    }
+
+    @Test func aTokenOverItsRateGets429WithRetryAfter() async throws {
+        var config = APIConfiguration()
+        config.requestsPerSecond = 0.5
+        config.burst = 2
+        let f = try APIFixture(configuration: config)
+        try await f.app.test(.router) { client in
+            for _ in 0..<2 {
+                try await client.execute(uri: "/v1/signals", method: .get, headers: .bearer(f.lookup)) { #expect($0.status == .ok) }
+            }
+            try await client.execute(uri: "/v1/signals", method: .get, headers: .bearer(f.lookup)) { r in
+                #expect(r.status == .tooManyRequests)
+                #expect(Int(r.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            }
+            try await client.execute(uri: "/v1/signals", method: .get, headers: .bearer(f.admin)) { #expect($0.status == .ok, "limits are per token") }
+        }
+    }
+
+    /// PDQ lookups through the API return exactly what a brute-force scan returns, on random
+    /// hashes with planted near-duplicates at distances 0 to 40.
+    @Test func pdqLookupsEqualABruteForceScan() async throws {
+        let f = try APIFixture()
+        var rng = SeededRandom(seed: 42)
+        var stored: [(String, PDQHash)] = []
+        var queries: [PDQHash] = []
+        for i in 0..<300 {
+            let h = PDQHash(words: (rng.next(), rng.next(), rng.next(), rng.next()))
+            let id = try f.store.append([.plain(.publish(try Signal(kind: .pdq, value: h.hex, category: "violence")))], by: f.signer)[0].id.hex
+            stored.append((id, h))
+            if i % 5 == 0 {
+                var w = [h.words.0, h.words.1, h.words.2, h.words.3]
+                let flips = Int(rng.next() % 41)
+                var bits = Set<Int>()
+                while bits.count < flips { bits.insert(Int(rng.next() % 256)) }
+                for b in bits { w[b / 64] ^= 1 << UInt64(b % 64) }
+                queries.append(PDQHash(words: (w[0], w[1], w[2], w[3])))
+            }
+        }
+        for _ in 0..<20 { queries.append(PDQHash(words: (rng.next(), rng.next(), rng.next(), rng.next()))) }
+        let items = queries.map { #"{"kind":"pdq","value":"\#($0.hex)"}"# }.joined(separator: ",")
+        let (storedHashes, queryHashes) = (stored, queries)
+        try await f.app.test(.router) { client in
+            for distance in [0, 16, 31, 40] {
+                let results = try await client.execute(uri: "/v1/lookup", method: .post, headers: .bearer(f.lookup),
+                                                       body: body(#"{"distance":\#(distance),"items":[\#(items)]}"#)) { try $0.json(LookupResponse.self).results }
+                #expect(results.count == queryHashes.count)
+                for (q, result) in zip(queryHashes, results) {
+                    let expected = Set(storedHashes.filter { $0.1.distance(to: q) <= distance }.map(\.0))
+                    #expect(Set(result.matches.map(\.signal.id)) == expected)
+                    #expect(result.matches.allSatisfy { $0.distance! <= distance })
+                }
+            }
+        }
+    }
+
+    @Test func textMatchingFindsTrendsInCaptions() async throws {
+        let f = try APIFixture()
+        for trend in ["#BlackoutChallenge", "tide pod challenge"] {
+            _ = try f.store.append([.plain(.publish(try Signal(kind: .trend, value: trend, category: "protection_of_minors/unsafe_challenges")))], by: f.signer)
+        }
+        try await f.app.test(.router) { client in
+            let matches = try await client.execute(uri: "/v1/match/text", method: .post, headers: .bearer(f.lookup),
+                                                   body: body(#"{"text":"Doing the #blackoutCHALLENGE and the Tide-Pod challenge 😱 #TidePodChallenge"}"#)) {
+                try $0.json(TextMatchResponse.self).matches
+            }
+            #expect(matches.map(\.signal.value) == ["#blackoutchallenge", "tide pod challenge"], "each signal once, in text order")
+            try await client.execute(uri: "/v1/match/text", method: .post, headers: .bearer(f.lookup), body: body(#"{"text":"blackouts and challenges"}"#)) {
+                let decoded = try $0.json(TextMatchResponse.self).matches.isEmpty
+                #expect(decoded)
+            }
+        }
+    }
+
+    @Test func aLiveServerAnswersOverHTTP() async throws {
+        let f = try APIFixture()
+        try await f.app.test(.live) { client in
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/v1/lookup?kind=md5&value=D41D8CD98F00B204E9800998ECF8427E", method: .get, headers: .bearer(f.lookup)) { r in
+                #expect(r.status == .ok)
+                let decoded = try r.json(LookupResponse.self).results[0].canonical
+                #expect(decoded == "d41d8cd98f00b204e9800998ecf8427e")
+            }
+            try await client.execute(uri: "/v1/lookup", method: .get, headers: .bearer(f.lookup)) { #expect($0.status == .badRequest) }
+        }
+    }
+}

@@ -154,7 +154,7 @@ create_mesh() {
 
   pids=()
   for i in $(seq 1 "$n"); do
-    "$bin" init --name "node-$i" --listen "127.0.0.1:$(( base_port + i ))" --data-dir "$(node_dir "$i")" >/dev/null &
+    "$bin" init --name "node-$i" --listen "127.0.0.1:$(( base_port + i ))" --api-listen "127.0.0.1:$(( base_port + 1000 + i ))" --data-dir "$(node_dir "$i")" >/dev/null &
     pids+=("$!")
   done
   wait_all "${pids[@]}"

@@ -34,7 +34,8 @@ public struct NodeDirectory: Sendable {
     /// Creates a new node: directory (0700), key file (0600), configuration and an empty store.
     /// - Throws: `CoalitionError(.configuration)` if a node already exists there.
     @discardableResult
-    public static func initialize(at path: String, name: String, listen: String? = nil, logger: Logger = Logger(label: "coalition")) throws -> NodeDirectory {
+    public static func initialize(at path: String, name: String, listen: String? = nil, apiListen: String? = nil,
+                                  logger: Logger = Logger(label: "coalition")) throws -> NodeDirectory {
         let dir = URL(fileURLWithPath: path).standardizedFileURL.path
         let fm = FileManager.default
         let configPath = dir + "/" + configFileName
@@ -44,6 +45,7 @@ public struct NodeDirectory: Sendable {
         try fm.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         var config = NodeConfiguration(name: name)
         if let listen { config.listen = try HostPort(parsing: listen).description }
+        if let apiListen { config.api.listen = apiListen.isEmpty ? "" : try HostPort(parsing: apiListen).description }
         let signer = Signer()
         try KeyFile.create(at: dir + "/" + config.keyFile, signer: signer)
         let text = config.renderCommented(memberID: MemberID(publicKey: signer.publicKey))

@@ -62,6 +62,7 @@ struct Demo: AsyncParsableCommand {
             var config = dir.configuration
             config.members = dirs.enumerated().filter { $0.offset != i }.map { .init(id: $0.element.memberID.description, name: $0.element.configuration.name) }
             if i > 0 { config.peers = [.init(id: dirs[i - 1].memberID.description, address: dirs[i - 1].configuration.listen)] }
+            config.api.listen = "127.0.0.1:\(LoopbackPort.free())"
             try dir.writeConfiguration(config)
         }
         dirs = try dirs.map { try NodeDirectory.open(at: $0.path) }

@@ -18,10 +18,12 @@ struct Init: ParsableCommand {
 
     @Option(help: "The gossip listener, host:port (default 0.0.0.0:7420).") var listen: String?
 
+    @Option(help: "The HTTP API listener, host:port (default 127.0.0.1:7421); \"\" disables the API.") var apiListen: String?
+
     @OptionGroup var node: NodeOptions
 
     func run() throws {
-        let dir = try Console.reporting { try NodeDirectory.initialize(at: node.path, name: name, listen: listen, logger: node.logger()) }
+        let dir = try Console.reporting { try NodeDirectory.initialize(at: node.path, name: name, listen: listen, apiListen: apiListen, logger: node.logger()) }
         print("Initialised node '\(name)' in \(dir.path)")
         print("Member ID: \(dir.memberID)")
         print("Give this ID to the other platforms' admins; keep \(dir.path)/member.key secret.")

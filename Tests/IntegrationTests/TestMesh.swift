@@ -75,6 +75,7 @@ final class TestNode: @unchecked Sendable {
         text = text.replacingOccurrences(of: "antiEntropySeconds: 30", with: "antiEntropySeconds: 1")
             .replacingOccurrences(of: "keepAliveSeconds: 15", with: "keepAliveSeconds: 5")
             .replacingOccurrences(of: "reconnectMaxSeconds: 60", with: "reconnectMaxSeconds: 1")
+            .replacingOccurrences(of: "listen: \"127.0.0.1:7421\"", with: "listen: \"127.0.0.1:\(TestMesh.freePort())\"")
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 

@@ -122,6 +122,7 @@ let package = Package(
             dependencies: [
                 "CoalitionAPI", "CoalitionTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .testTarget(name: "CoalitionSyncTests", dependencies: ["CoalitionSync", "CoalitionTestSupport"]),

@@ -2,7 +2,8 @@
 # Sets up a Debian/Ubuntu machine (with Swift already installed) to build, run and test Coalition:
 #   - the C libraries Coalition links: libsodium (signatures, hashing, sealed boxes) and SQLite,
 #     plus pkg-config, which SwiftPM uses to find libsodium;
-#   - PyNaCl, used only by the independent spec checker Protocol/tools/verify_vectors.py.
+#   - PyNaCl, used only by the independent spec checker Protocol/tools/verify_vectors.py;
+#   - schemathesis, used only by the API contract check Protocol/tools/api-contract.sh.
 # Safe to run again: it installs only what is missing. Uses sudo when not run as root.
 set -euo pipefail
 
@@ -37,6 +38,10 @@ if command -v python3 >/dev/null 2>&1; then
   if ! python3 -c 'import nacl.bindings' >/dev/null 2>&1; then
     say "installing PyNaCl for the spec checker"
     python3 -m pip install --quiet pynacl 2>/dev/null || python3 -m pip install --quiet --break-system-packages pynacl
+  fi
+  if ! command -v st >/dev/null 2>&1; then
+    say "installing schemathesis for the API contract check"
+    python3 -m pip install --quiet 'schemathesis>=4,<5' 2>/dev/null || python3 -m pip install --quiet --break-system-packages 'schemathesis>=4,<5'
   fi
 else
   echo "warning: python3 not found; Protocol/tools/verify_vectors.py will not run" >&2

@@ -2,7 +2,8 @@
 # Checks the running API against Protocol/openapi.yaml with schemathesis (property-based
 # requests generated from the schema): no 5xx answer, and every answer conforms to the schema.
 # Starts a scratch node (built by `swift build`/`swift test`) on free loopback ports, with a
-# token holding every scope, and removes it afterwards.
+# token holding every scope, and removes it afterwards. The event stream (/v1/stream) never ends
+# on its own, so it is tested by the Swift suite instead.
 #   Protocol/tools/api-contract.sh [--max-examples N]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -33,5 +34,5 @@ for _ in range(200):
 PY
 st run Protocol/openapi.yaml --url "http://127.0.0.1:$api" -H "Authorization: Bearer $token" \
   --checks not_a_server_error,response_schema_conformance --max-examples "$examples" \
-  --generation-deterministic --no-color
+  --generation-deterministic --no-color --exclude-path /v1/stream
 echo "api-contract: schemathesis found no server error and no schema violation"

@@ -3,6 +3,7 @@ import CoalitionCrypto
 import CoalitionMatch
 import CoalitionStore
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// Builds the router: `/healthz`, `/readyz`, and the authenticated `/v1` API described by
@@ -54,6 +55,10 @@ public func buildRouter(_ env: APIEnvironment, configuration: APIConfiguration =
     v1.get("changes") { request, context -> ChangeFeed in
         try context.require(.lookup)
         return try api.changes(request.uri.queryParameters)
+    }
+    v1.get("stream") { request, context -> Response in
+        try context.require(.lookup)
+        return try api.stream(request)
     }
     v1.post("signals") { request, context -> Response in
         try context.require(.publish)
@@ -211,6 +216,58 @@ struct APIHandlers: Sendable {
         return ChangeFeed(changes: records.map {
             ChangeView(cursor: $0.cursor, kind: $0.kind.rawValue, signal: $0.signal?.hex, entry: $0.entry.hex, at: SignalView.time($0.at))
         }, nextCursor: records.last?.cursor ?? Int64(after))
+    }
+}
+
+extension APIHandlers {
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!
+
+    /// `GET /v1/stream`: the change feed as Server-Sent Events. Each event's `id` is its cursor,
+    /// so a client that reconnects with `Last-Event-ID` (or `?after=`) resumes where it stopped.
+    /// A comment line every 15 s keeps proxies from closing an idle stream; `maxSeconds` ends the
+    /// stream (for scripts and tests).
+    func stream(_ request: Request) throws -> Response {
+        let q = request.uri.queryParameters
+        let resume = request.headers[Self.lastEventID] ?? q.get("after") ?? "0"
+        guard let start = Int64(resume), start >= 0 else {
+            throw Problem(.badRequest, "Last-Event-ID or after must be a cursor (0 or more), got '\(resume.prefix(40))'", field: "after")
+        }
+        let maxSeconds = try q.get("maxSeconds").map { try int($0, "maxSeconds") }
+        if let m = maxSeconds, !(1...86_400).contains(m) {
+            throw Problem(.badRequest, "maxSeconds must be between 1 and 86400", field: "maxSeconds")
+        }
+        let store = env.store
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            var cursor = start
+            let began = ContinuousClock.now
+            var lastWrite = ContinuousClock.now
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            while !Task.isCancelled {
+                if let m = maxSeconds, ContinuousClock.now - began >= .seconds(m) { break }
+                let records = try store.changes(after: cursor, limit: 500)
+                if records.isEmpty {
+                    if ContinuousClock.now - lastWrite >= .seconds(15) {
+                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                        lastWrite = .now
+                    }
+                    try await Task.sleep(for: .milliseconds(200))
+                    continue
+                }
+                var text = ""
+                for r in records {
+                    let view = ChangeView(cursor: r.cursor, kind: r.kind.rawValue, signal: r.signal?.hex, entry: r.entry.hex, at: SignalView.time(r.at))
+                    text += "id: \(r.cursor)\nevent: \(r.kind.rawValue)\ndata: \(String(decoding: try encoder.encode(view), as: UTF8.self))\n\n"
+                    cursor = r.cursor
+                }
+                try await writer.write(ByteBuffer(string: text))
+                lastWrite = .now
+            }
+            try await writer.finish(nil)
+        })
     }
 }
 

@@ -4,6 +4,7 @@ import CoalitionMatch
 import CoalitionStore
 import CoalitionTestSupport
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -192,6 +193,28 @@ import Testing
                 let decoded = try $0.json(TextMatchResponse.self).matches.isEmpty
                 #expect(decoded)
             }
+        }
+    }
+
+    @Test func theStreamSendsChangesAsEventsAndResumesFromLastEventID() async throws {
+        let f = try APIFixture()
+        for v in ["#one", "#two"] {
+            _ = try f.store.append([.plain(.publish(try Signal(kind: .trend, value: v, category: "protection_of_minors/unsafe_challenges")))], by: f.signer)
+        }
+        try await f.app.test(.router) { client in
+            try await client.execute(uri: "/v1/stream?maxSeconds=1", method: .get, headers: .bearer(f.lookup)) { r in
+                #expect(r.headers[.contentType] == "text/event-stream")
+                let text = String(buffer: r.body)
+                #expect(text.contains("id: 1\nevent: added\ndata: {"))
+                #expect(text.contains("id: 2\nevent: added"))
+            }
+            var headers = HTTPFields.bearer(f.lookup)
+            headers[HTTPField.Name("Last-Event-ID")!] = "1"
+            try await client.execute(uri: "/v1/stream?maxSeconds=1", method: .get, headers: headers) { r in
+                let text = String(buffer: r.body)
+                #expect(!text.contains("id: 1\n") && text.contains("id: 2\n"))
+            }
+            try await client.execute(uri: "/v1/stream?after=x", method: .get, headers: .bearer(f.lookup)) { #expect($0.status == .badRequest) }
         }
     }
 

@@ -142,7 +142,7 @@ struct CLITests {
         #expect(bad.stdout.contains("line 1:"))
     }
 
-    @Test("every subcommand explains itself with --help", arguments: ["init", "id", "publish", "retract", "opine", "list", "show", "import", "export", "run", "status", "peers", "members", "demo"])
+    @Test("every subcommand explains itself with --help", arguments: ["init", "id", "publish", "retract", "opine", "list", "show", "import", "export", "lookup", "match-text", "run", "status", "peers", "members", "tokens", "demo"])
     func help(_ sub: String) throws {
         let r = try CLIRunner().run([sub, "--help"], addDataDir: false)
         #expect(r.status == 0)
@@ -159,6 +159,42 @@ struct CLITests {
         #expect(r.stdout.components(separatedBy: "✔").count - 1 == 3, "three identical digests")
         let dir = r.stdout.components(separatedBy: "removed ").last?.trimmingCharacters(in: CharacterSet(charactersIn: ".\n "))
         #expect(dir.map { !FileManager.default.fileExists(atPath: $0) } == true, "the temporary directory is gone")
+    }
+
+    @Test("lookup and match-text ask the node from a shell, with exit status 1 when nothing matches")
+    func lookupAndMatchText() throws {
+        let cli = CLIRunner()
+        defer { cli.cleanUp() }
+        try cli.run(["init", "--name", "video-app"])
+        try cli.run(["publish", "--kind", "md5", "--value", "D41D8CD98F00B204E9800998ECF8427E", "--category", "violence"])
+        try cli.run(["publish", "--kind", "trend", "--value", "#BlackoutChallenge", "--category", "protection_of_minors/unsafe_challenges"])
+        let hit = try cli.run(["lookup", "md5", "d41d8cd98f00b204e9800998ecf8427e"])
+        #expect(hit.status == 0 && hit.stdout.contains("verdict none"), "\(hit.stderr)")
+        let miss = try cli.run(["lookup", "md5", "00000000000000000000000000000000"])
+        #expect(miss.status == 1 && miss.stdout.contains("no match"))
+        let bad = try cli.run(["lookup", "md5", "zz"])
+        #expect(bad.status == 1 && bad.stderr.contains("value:"))
+        let text = try cli.run(["match-text", "Trying the #BLACKOUTchallenge, don't"])
+        #expect(text.status == 0 && text.stdout.contains("#blackoutchallenge"))
+        #expect(try cli.run(["match-text", "a harmless caption"]).status == 1)
+    }
+
+    @Test("tokens are created once, listed without their values, and revoked")
+    func tokens() throws {
+        let cli = CLIRunner()
+        defer { cli.cleanUp() }
+        try cli.run(["init", "--name", "video-app"])
+        let created = try cli.run(["tokens", "create", "--name", "pipeline", "--scope", "lookup"])
+        let token = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(created.status == 0 && token.hasPrefix("coal_") && token.count > 40)
+        let list = try cli.run(["tokens", "list"]).stdout
+        #expect(list.contains("pipeline") && list.contains("active") && !list.contains(token))
+        #expect(try cli.run(["tokens", "create", "--name", "pipeline", "--scope", "lookup"]).status != 0, "names are unique")
+        #expect(try cli.run(["tokens", "create", "--name", "x", "--scope", "root"]).stderr.contains("unknown scope"))
+        #expect(try cli.run(["tokens", "revoke", "pipeline"]).status == 0)
+        #expect(try cli.run(["tokens", "list"]).stdout.contains("revoked"))
+        let raw = try Data(contentsOf: URL(fileURLWithPath: cli.dataDir + "/coalition.sqlite"))
+        #expect(raw.range(of: Data(token.utf8)) == nil, "the plaintext token is not stored")
     }
 
     @Test("peers and members edit the configuration, and bad input is refused with a reason")

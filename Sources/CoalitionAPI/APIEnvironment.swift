@@ -37,6 +37,7 @@ public struct APIConfiguration: Sendable {
 public struct APIEnvironment: Sendable {
     public var store: EntryStore
     public var tokens: TokenStore
+    public var overrides: OverrideStore
     /// A display name for an author.
     public var names: @Sendable (PublicKey) -> String
     public var publisher: (any SignalPublisher)?
@@ -48,6 +49,7 @@ public struct APIEnvironment: Sendable {
                 publisher: (any SignalPublisher)? = nil, status: (@Sendable () async throws -> [UInt8])? = nil) {
         self.store = store
         self.tokens = tokens
+        self.overrides = OverrideStore(database: store.database)
         self.names = names
         self.publisher = publisher
         self.status = status

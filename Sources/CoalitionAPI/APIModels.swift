@@ -31,7 +31,27 @@ public struct LookupResult: Codable, Sendable {
     /// The value as compared (canonical URL, lowercase hex…).
     public var canonical: String
     public var matches: [SignalMatch]
+    /// This node's local override of the value, if any (`ignore` or `flag`).
+    public var override: String?
+    /// The answer to act on: true when an active signal matched (and was not ignored locally),
+    /// or the value is flagged locally.
+    public var flagged: Bool
 }
+
+/// `PUT /v1/overrides`.
+public struct OverrideRequest: Codable, Sendable {
+    public var kind: String
+    public var value: String
+    /// `ignore` or `flag`.
+    public var action: String
+    public var note: String?
+}
+
+public struct OverrideList: ResponseCodable, Sendable {
+    public var overrides: [LocalOverride]
+}
+
+extension LocalOverride: ResponseEncodable {}
 
 public struct LookupResponse: ResponseCodable, Sendable {
     public var results: [LookupResult]

@@ -92,6 +92,31 @@ public func buildRouter(_ env: APIEnvironment, configuration: APIConfiguration =
         guard let row = try env.store.signal(id) else { throw Problem(.notFound, "no signal \(id.hex)", field: "id") }
         return try api.view(row)
     }
+    v1.get("overrides") { _, context -> OverrideList in
+        try context.require(.lookup)
+        return OverrideList(overrides: try env.overrides.list())
+    }
+    v1.put("overrides") { request, context -> LocalOverride in
+        try context.require(.publish)
+        let body: OverrideRequest = try await api.decode(request)
+        let (kind, value) = try api.overrideKey(kind: body.kind, value: body.value)
+        guard let action = LocalOverride.Action(rawValue: body.action) else {
+            throw Problem(.badRequest, "action is 'ignore' or 'flag', got '\(body.action.prefix(40))'", field: "action")
+        }
+        do { return try env.overrides.set(kind: kind, value: value, action: action, note: body.note) } catch let e as CoalitionError {
+            throw Problem(e)
+        }
+    }
+    v1.delete("overrides") { request, context -> Response in
+        try context.require(.publish)
+        let q = request.uri.queryParameters
+        guard let kind = q.get("kind"), let value = q.get("value") else {
+            throw Problem(.badRequest, "query parameters 'kind' and 'value' are required", field: q.get("kind") == nil ? "kind" : "value")
+        }
+        let (k, v) = try api.overrideKey(kind: kind, value: value)
+        guard try env.overrides.remove(kind: k, value: v) else { throw Problem(.notFound, "no override for \(k.name) \(v)", field: "value") }
+        return Response(status: .noContent)
+    }
     v1.get("status") { request, context -> Response in
         try context.require(.admin)
         guard let status = env.status else { throw Problem(.notImplemented, "no status on this node") }
@@ -165,19 +190,42 @@ struct APIHandlers: Sendable {
             }
             try env.index.refresh()
             var matches: [SignalMatch] = []
+            var ignored = false
             for hit in env.index.pdq(hash, radius: o.distance) {
                 guard let row = try env.store.signal(hit.key), o.includeInactive || isActive(row, now: now) else { continue }
                 if let min = o.minQuality, (row.signal.quality.map(Int.init) ?? 0) < min { continue }
+                // An ignore override on a stored hash hides the signals of that hash.
+                if try env.overrides.get(kind: .pdq, value: row.signal.value)?.action == .ignore { ignored = true; continue }
                 matches.append(SignalMatch(distance: hit.distance, signal: try view(row)))
             }
-            return LookupResult(kind: item.kind, value: item.value, canonical: hash.hex, matches: matches)
+            let own = try env.overrides.get(kind: .pdq, value: hash.hex)
+            return result(item, canonical: hash.hex, matches: own?.action == .ignore ? [] : matches,
+                          override: own?.action.rawValue ?? (ignored ? "ignore" : nil), flag: own?.action == .flag, now: now)
         }
         let canonical: String
         do { canonical = try SignalRules.canonicalValue(item.value, kind: kind) } catch {
             throw Problem(.badRequest, error.message, field: prefix + "value")
         }
-        let rows = try env.store.signals(kind: kind, value: canonical).filter { o.includeInactive || isActive($0, now: now) }
-        return LookupResult(kind: item.kind, value: item.value, canonical: canonical, matches: try rows.map { SignalMatch(distance: nil, signal: try view($0)) })
+        let own = try env.overrides.get(kind: kind, value: canonical)
+        let rows = own?.action == .ignore ? [] : try env.store.signals(kind: kind, value: canonical).filter { o.includeInactive || isActive($0, now: now) }
+        return result(item, canonical: canonical, matches: try rows.map { SignalMatch(distance: nil, signal: try view($0)) },
+                      override: own?.action.rawValue, flag: own?.action == .flag, now: now)
+    }
+
+    func result(_ item: LookupItem, canonical: String, matches: [SignalMatch], override: String?, flag: Bool, now: Int64) -> LookupResult {
+        LookupResult(kind: item.kind, value: item.value, canonical: canonical, matches: matches, override: override,
+                     flagged: flag || matches.contains { $0.signal.status == "active" })
+    }
+
+    /// The kind and canonical value of an override request.
+    func overrideKey(kind: String, value: String) throws -> (SignalKind, String) {
+        let k: SignalKind
+        do { k = try SignalKind(name: kind) } catch { throw Problem(error, prefix: "kind") }
+        if k == .pdq {
+            guard let h = PDQHash(hex: value) else { throw Problem(.badRequest, "a pdq value is 64 hex characters", field: "value") }
+            return (k, h.hex)
+        }
+        do { return (k, try SignalRules.canonicalValue(value, kind: k)) } catch { throw Problem(.badRequest, error.message, field: "value") }
     }
 
     func matchText(_ body: TextMatchRequest) throws -> TextMatchResponse {

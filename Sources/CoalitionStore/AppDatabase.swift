@@ -162,6 +162,20 @@ public struct AppDatabase: Sendable {
                 );
                 """)
         }
+        m.registerMigration("v3: local overrides") { db in
+            // This node's own decisions about indicators, never shared with other members:
+            // `ignore` hides matching signals from lookups, `flag` always reports a match.
+            try db.execute(sql: """
+                CREATE TABLE localOverride (
+                    kind TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    action TEXT NOT NULL CHECK (action IN ('ignore', 'flag')),
+                    note TEXT,
+                    createdAt INTEGER NOT NULL,
+                    PRIMARY KEY (kind, value)
+                ) WITHOUT ROWID;
+                """)
+        }
         return m
     }
 }

@@ -218,6 +218,44 @@ import Testing
         }
     }
 
+    @Test func localOverridesIgnoreOrFlagIndicatorsOnThisNodeOnly() async throws {
+        let f = try APIFixture()
+        let md5 = "d41d8cd98f00b204e9800998ecf8427e"
+        _ = try f.store.append([.plain(.publish(try Signal(kind: .md5, value: md5, category: "violence")))], by: f.signer)
+        try await f.app.test(.router) { client in
+            func lookup(_ kind: String, _ value: String) async throws -> LookupResult {
+                try await client.execute(uri: "/v1/lookup?kind=\(kind)&value=\(value)", method: .get, headers: .bearer(f.lookup)) {
+                    try $0.json(LookupResponse.self).results[0]
+                }
+            }
+            #expect(try await lookup("md5", md5).flagged)
+            try await client.execute(uri: "/v1/overrides", method: .put, headers: .bearer(f.publish),
+                                     body: body(#"{"kind":"md5","value":"D41D8CD98F00B204E9800998ECF8427E","action":"ignore","note":"empty file"}"#)) { r in
+                #expect(r.status == .ok)
+                let stored = try r.json(LocalOverride.self)
+                #expect(stored.value == md5, "stored canonical")
+            }
+            let ignored = try await lookup("md5", md5)
+            #expect(!ignored.flagged && ignored.matches.isEmpty && ignored.override == "ignore")
+            try await client.execute(uri: "/v1/overrides", method: .put, headers: .bearer(f.publish),
+                                     body: body(#"{"kind":"url","value":"HTTPS://evil.example/x","action":"flag"}"#)) { #expect($0.status == .ok) }
+            let flagged = try await lookup("url", "https://evil.example/x")
+            #expect(flagged.flagged && flagged.matches.isEmpty && flagged.override == "flag")
+            try await client.execute(uri: "/v1/overrides", method: .get, headers: .bearer(f.lookup)) { r in
+                let list = try r.json(OverrideList.self)
+                #expect(list.overrides.count == 2)
+            }
+            try await client.execute(uri: "/v1/overrides", method: .put, headers: .bearer(f.lookup),
+                                     body: body(#"{"kind":"md5","value":"\#(md5)","action":"flag"}"#)) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/v1/overrides", method: .put, headers: .bearer(f.publish),
+                                     body: body(#"{"kind":"md5","value":"\#(md5)","action":"block"}"#)) { #expect($0.problem?.field == "action") }
+            try await client.execute(uri: "/v1/overrides?kind=md5&value=\(md5)", method: .delete, headers: .bearer(f.publish)) { #expect($0.status == .noContent) }
+            try await client.execute(uri: "/v1/overrides?kind=md5&value=\(md5)", method: .delete, headers: .bearer(f.publish)) { #expect($0.status == .notFound) }
+            #expect(try await lookup("md5", md5).flagged, "the signal counts again")
+            #expect(try f.store.statistics().entries == 1, "overrides are local: no entry was signed or gossiped")
+        }
+    }
+
     @Test func aLiveServerAnswersOverHTTP() async throws {
         let f = try APIFixture()
         try await f.app.test(.live) { client in

@@ -99,7 +99,7 @@ public enum SignalRules {
         }
     }
 
-    static func checkNote(_ n: String, field: String) throws(CoalitionError) {
+    public static func checkNote(_ n: String, field: String) throws(CoalitionError) {
         guard n.utf8.count <= Limits.maxNoteBytes else {
             throw CoalitionError(.invalidField, "is \(n.utf8.count) bytes; the limit is \(Limits.maxNoteBytes)", field: field)
         }

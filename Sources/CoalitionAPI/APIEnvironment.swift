@@ -43,16 +43,20 @@ public struct APIEnvironment: Sendable {
     public var publisher: (any SignalPublisher)?
     /// The node status as JSON (`GET /v1/status`).
     public var status: (@Sendable () async throws -> [UInt8])?
+    /// Metrics for `GET /metrics`.
+    public var metrics: APIMetrics
     let index: MatchIndex
 
     public init(store: EntryStore, tokens: TokenStore, names: @escaping @Sendable (PublicKey) -> String,
-                publisher: (any SignalPublisher)? = nil, status: (@Sendable () async throws -> [UInt8])? = nil) {
+                publisher: (any SignalPublisher)? = nil, status: (@Sendable () async throws -> [UInt8])? = nil,
+                metrics: APIMetrics = APIMetrics()) {
         self.store = store
         self.tokens = tokens
         self.overrides = OverrideStore(database: store.database)
         self.names = names
         self.publisher = publisher
         self.status = status
+        self.metrics = metrics
         self.index = MatchIndex(store: store)
     }
 }

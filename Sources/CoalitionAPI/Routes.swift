@@ -12,6 +12,11 @@ public func buildRouter(_ env: APIEnvironment, configuration: APIConfiguration =
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: ProblemMiddleware())
     router.get("/healthz") { _, _ in Health(status: "ok") }
+    router.get("/metrics") { _, _ -> Response in
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; version=0.0.4"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: await env.metrics.render())))
+    }
     router.get("/readyz") { _, _ -> Health in
         try env.index.refresh()
         return Health(status: "ready")
@@ -21,6 +26,8 @@ public func buildRouter(_ env: APIEnvironment, configuration: APIConfiguration =
 
     v1.get("lookup") { request, context -> LookupResponse in
         try context.require(.lookup)
+        let start = ContinuousClock.now
+        defer { env.metrics.record("lookup", since: start) }
         let q = request.uri.queryParameters
         guard let kind = q.get("kind") else { throw Problem(.badRequest, "query parameter 'kind' is required", field: "kind") }
         guard let value = q.get("value") else { throw Problem(.badRequest, "query parameter 'value' is required", field: "value") }
@@ -30,6 +37,8 @@ public func buildRouter(_ env: APIEnvironment, configuration: APIConfiguration =
     }
     v1.post("lookup") { request, context -> LookupResponse in
         try context.require(.lookup)
+        let start = ContinuousClock.now
+        defer { env.metrics.record("lookup_batch", since: start) }
         let body: LookupRequest = try await api.decode(request)
         guard body.items.count <= configuration.maxBatch else {
             throw Problem(.contentTooLarge, "at most \(configuration.maxBatch) items per lookup, got \(body.items.count)", field: "items")
@@ -39,6 +48,8 @@ public func buildRouter(_ env: APIEnvironment, configuration: APIConfiguration =
     }
     v1.post("match/text") { request, context -> TextMatchResponse in
         try context.require(.lookup)
+        let start = ContinuousClock.now
+        defer { env.metrics.record("match_text", since: start) }
         let body: TextMatchRequest = try await api.decode(request)
         return try api.matchText(body)
     }

@@ -197,6 +197,7 @@ public final class GossipService: Service, Sendable {
             s.counters.notAMember += UInt64(outcome.notAMember)
             s.counters.quotaDeferred += UInt64(outcome.deferred)
             s.counters.duplicates += UInt64(outcome.report.duplicates)
+            s.counters.applied += UInt64(outcome.report.applied)
         }
         if outcome.notAMember > 0 { logger.info("refused \(outcome.notAMember) entries by authors that are not accepted members") }
         if outcome.deferred > 0 { logger.notice("deferred \(outcome.deferred) entries beyond the per-author ingest quota") }

@@ -60,6 +60,8 @@ public struct GossipCounters: Sendable, Codable, Equatable {
     public var unknownMessages: UInt64 = 0
     /// Entries received that were already held.
     public var duplicates: UInt64 = 0
+    /// Entries received from peers and stored.
+    public var applied: UInt64 = 0
 
     public init() {}
 }

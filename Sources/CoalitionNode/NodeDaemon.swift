@@ -48,7 +48,8 @@ public final class NodeDaemon: Sendable {
             let env = APIEnvironment(
                 store: directory.store, tokens: TokenStore(database: directory.store.database), names: { directory.displayName(of: $0) },
                 publisher: NodePublisher(directory: directory, pushed: { gossip.entriesApplied() }),
-                status: { await holder.daemon?.statusJSON() ?? Array("{}".utf8) })
+                status: { await holder.daemon?.statusJSON() ?? Array("{}".utf8) },
+                metrics: APIMetrics(snapshot: { await holder.daemon?.metricSamples() ?? [] }))
             api = Application(router: buildRouter(env, configuration: apiConfig),
                               configuration: .init(address: .hostname(address.host, port: address.port), serverName: "coalition"),
                               logger: logger)
@@ -121,6 +122,36 @@ public final class NodeDaemon: Sendable {
         } catch {
             return Array(Self.json(["ok": false, "error": "\(error)"] as [String: any Sendable]).utf8)
         }
+    }
+
+    /// Scrape-time values for `GET /metrics`: store size, gossip counters and peer states.
+    func metricSamples() async -> [APIMetrics.Sample] {
+        var out: [APIMetrics.Sample] = []
+        if let stats = try? directory.store.statistics() {
+            out.append(.init("coalition_store_entries", [], Double(stats.entries)))
+            out.append(.init("coalition_store_pending_entries", [], Double(stats.pending)))
+            out.append(.init("coalition_store_authors", [], Double(stats.authors)))
+            out.append(.init("coalition_store_active_signals", [], Double(stats.activeSignals)))
+            for (kind, n) in stats.signalsByKind { out.append(.init("coalition_store_signals", [("kind", kind)], Double(n))) }
+        }
+        if let (peers, c) = try? await gossip.status() {
+            out.append(.init("coalition_gossip_entries_applied", [], Double(c.applied)))
+            out.append(.init("coalition_gossip_duplicates", [], Double(c.duplicates)))
+            for (reason, n) in [("not_a_member", c.notAMember), ("quota_deferred", c.quotaDeferred), ("pending_dropped", c.pendingDropped)] {
+                out.append(.init("coalition_gossip_entries_refused", [("reason", reason)], Double(n)))
+            }
+            out.append(.init("coalition_gossip_protocol_violations", [], Double(c.protocolViolations)))
+            out.append(.init("coalition_gossip_refused_connections", [], Double(c.refusedConnections)))
+            out.append(.init("coalition_gossip_unknown_messages", [], Double(c.unknownMessages)))
+            for p in peers {
+                let labels = [("peer", p.id), ("name", p.name)]
+                out.append(.init("coalition_peer_connected", labels, p.connected ? 1 : 0))
+                out.append(.init("coalition_peer_behind_entries", labels, Double(p.behind)))
+                out.append(.init("coalition_peer_bytes_in", labels, Double(p.bytesIn)))
+                out.append(.init("coalition_peer_bytes_out", labels, Double(p.bytesOut)))
+            }
+        }
+        return out
     }
 
     public func statusReport() async throws -> StatusReport {

@@ -256,6 +256,27 @@ import Testing
         }
     }
 
+    @Test func metricsCountAndTimeLookupsAndShowTheNodeSnapshot() async throws {
+        let db = try AppDatabase.inMemory()
+        let store = EntryStore(database: db, reader: nil)
+        let tokens = TokenStore(database: db)
+        let token = try tokens.create(name: "t", scopes: [.lookup]).plaintext
+        let env = APIEnvironment(store: store, tokens: tokens, names: { _ in "" },
+                                 metrics: APIMetrics(snapshot: { [.init("coalition_store_entries", [], 42)] }))
+        let app = Application(router: buildRouter(env))
+        try await app.test(.router) { client in
+            for _ in 0..<3 {
+                try await client.execute(uri: "/v1/lookup?kind=md5&value=d41d8cd98f00b204e9800998ecf8427e", method: .get, headers: .bearer(token)) { #expect($0.status == .ok) }
+            }
+            try await client.execute(uri: "/metrics", method: .get) { r in
+                let text = String(buffer: r.body)
+                #expect(text.contains(#"coalition_lookup_requests_total{endpoint="lookup"} 3"#))
+                #expect(text.contains(#"coalition_lookup_duration_seconds_count{endpoint="lookup"} 3"#))
+                #expect(text.contains("coalition_store_entries 42"))
+            }
+        }
+    }
+
     @Test func aLiveServerAnswersOverHTTP() async throws {
         let f = try APIFixture()
         try await f.app.test(.live) { client in

@@ -75,6 +75,8 @@ public struct TextMatchResponse: ResponseCodable, Sendable {
 
 public struct SignalList: ResponseCodable, Sendable {
     public var signals: [SignalView]
+    /// Pass as `cursor` for the next page; absent on the last page.
+    public var nextCursor: String?
 }
 
 public struct ChangeView: Codable, Sendable {

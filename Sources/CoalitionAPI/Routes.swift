@@ -261,9 +261,26 @@ struct APIHandlers: Sendable {
         }
         let limit = try q.get("limit").map { try int($0, "limit") } ?? 100
         guard (1...1000).contains(limit) else { throw Problem(.badRequest, "limit must be between 1 and 1000", field: "limit") }
+        let since = try q.get("since").map { s -> Int64 in
+            if let ms = Int64(s) { return ms }
+            let f = ISO8601DateFormatter()
+            f.formatOptions = s.contains(".") ? [.withInternetDateTime, .withFractionalSeconds] : [.withInternetDateTime]
+            guard let d = f.date(from: s) else {
+                throw Problem(.badRequest, "since is an RFC 3339 date-time or milliseconds since the epoch, got '\(s.prefix(40))'", field: "since")
+            }
+            return Int64((d.timeIntervalSince1970 * 1000).rounded())
+        }
+        let after = try q.get("cursor").map { c -> (publishedAt: Int64, id: EntryID) in
+            let parts = c.split(separator: ".")
+            guard parts.count == 2, let at = Int64(parts[0]), let id = try? EntryID(hex: String(parts[1])) else {
+                throw Problem(.badRequest, "cursor must be a nextCursor from a previous page", field: "cursor")
+            }
+            return (at, id)
+        }
         let rows = try env.store.listSignals(kind: kind, category: q.get("category"), author: origin,
-                                             includeInactive: q.get("includeInactive") == "true", limit: limit)
-        return SignalList(signals: try rows.map(view))
+                                             includeInactive: q.get("includeInactive") == "true", since: since, after: after, limit: limit)
+        let next = rows.count == limit ? rows.last.map { "\($0.publishedAt).\($0.id.hex)" } : nil
+        return SignalList(signals: try rows.map(view), nextCursor: next)
     }
 
     func changes(_ q: Parameters) throws -> ChangeFeed {

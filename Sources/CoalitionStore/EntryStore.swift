@@ -243,10 +243,20 @@ public final class EntryStore: Sendable {
     }
 
     /// A filtered page of signals, newest first.
+    /// - Parameters:
+    ///   - since: only signals published at or after this time (ms since the epoch).
+    ///   - after: the last row of the previous page (its `publishedAt` and ID): the page continues
+    ///     after it in the same order.
     public func listSignals(kind: SignalKind? = nil, category: String? = nil, author: PublicKey? = nil,
-                            includeInactive: Bool = false, now: Int64 = .nowMillis, limit: Int = 100) throws -> [SignalRow] {
+                            includeInactive: Bool = false, since: Int64? = nil, after: (publishedAt: Int64, id: EntryID)? = nil,
+                            now: Int64 = .nowMillis, limit: Int = 100) throws -> [SignalRow] {
         var clauses: [String] = []
         var args: [any DatabaseValueConvertible] = []
+        if let since { clauses.append("publishedAt >= ?"); args.append(since) }
+        if let after {
+            clauses.append("(publishedAt < ? OR (publishedAt = ? AND id > ?))")
+            args.append(after.publishedAt); args.append(after.publishedAt); args.append(after.id.data)
+        }
         if let kind { clauses.append("kind = ?"); args.append(kind.name) }
         if let category { clauses.append("(category = ? OR category LIKE ?)"); args.append(category); args.append(category + "/%") }
         if let author { clauses.append("author = ?"); args.append(author.data) }

@@ -277,6 +277,30 @@ import Testing
         }
     }
 
+    @Test func signalListsPageWithACursorAndFilterBySince() async throws {
+        let f = try APIFixture()
+        for i in 0..<5 {
+            _ = try f.store.append([.plain(.publish(try Signal(kind: .trend, value: "#page\(i)", category: "violence")))], by: f.signer, now: 1_700_000_000_000 + Int64(i) * 1000)
+        }
+        try await f.app.test(.router) { client in
+            var seen: [String] = []
+            var cursor: String? = nil
+            repeat {
+                let uri = "/v1/signals?limit=2" + (cursor.map { "&cursor=\($0)" } ?? "")
+                let page = try await client.execute(uri: uri, method: .get, headers: .bearer(f.lookup)) { try $0.json(SignalList.self) }
+                seen += page.signals.map(\.value)
+                cursor = page.nextCursor
+            } while cursor != nil
+            #expect(seen == ["#page4", "#page3", "#page2", "#page1", "#page0"], "newest first, every signal once")
+            let recent = try await client.execute(uri: "/v1/signals?since=2023-11-14T22:13:23Z", method: .get, headers: .bearer(f.lookup)) {
+                try $0.json(SignalList.self).signals.map(\.value)
+            }
+            #expect(recent == ["#page4", "#page3"])
+            try await client.execute(uri: "/v1/signals?cursor=nonsense", method: .get, headers: .bearer(f.lookup)) { #expect($0.problem?.field == "cursor") }
+            try await client.execute(uri: "/v1/signals?since=yesterday", method: .get, headers: .bearer(f.lookup)) { #expect($0.problem?.field == "since") }
+        }
+    }
+
     @Test func aLiveServerAnswersOverHTTP() async throws {
         let f = try APIFixture()
         try await f.app.test(.live) { client in

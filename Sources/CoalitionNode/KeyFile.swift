@@ -39,17 +39,23 @@ public enum KeyFile {
         }
     }
 
-    /// Loads the signer from a key file.
-    /// - Throws: `CoalitionError(.keyFile)` when the file is missing, has loose permissions, or is malformed.
-    public static func load(from path: String) throws(CoalitionError) -> Signer {
+    /// Refuses a secret file that is missing or that group or others may read.
+    /// - Throws: `CoalitionError(.keyFile)` naming the `chmod 600` fix.
+    public static func checkPermissions(_ path: String, hint: String = "") throws(CoalitionError) {
         var st = stat()
         guard stat(path, &st) == 0 else {
-            throw CoalitionError(.keyFile, "cannot read key file \(path): \(String(cString: strerror(errno))) (run 'coalition init' first?)")
+            throw CoalitionError(.keyFile, "cannot read key file \(path): \(String(cString: strerror(errno)))\(hint)")
         }
         let mode = st.st_mode & 0o777
         guard mode & 0o077 == 0 else {
             throw CoalitionError(.keyFile, "key file \(path) has permissions \(String(mode, radix: 8)), which let other users read it; run: chmod 600 \(path)")
         }
+    }
+
+    /// Loads the signer from a key file.
+    /// - Throws: `CoalitionError(.keyFile)` when the file is missing, has loose permissions, or is malformed.
+    public static func load(from path: String) throws(CoalitionError) -> Signer {
+        try checkPermissions(path, hint: " (run 'coalition init' first?)")
         guard var data = FileManager.default.contents(atPath: path) else {
             throw CoalitionError(.keyFile, "cannot read key file \(path)")
         }

@@ -36,6 +36,11 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
         /// Requests a second per token, and the burst above that.
         public var requestsPerSecond: Double = 1000
         public var burst: Double = 2000
+        /// PEM certificate chain and private key (0600) to serve HTTPS; both empty means plain HTTP.
+        public var tlsCertificate: String = ""
+        public var tlsKey: String = ""
+        /// Seconds before an idle keep-alive connection is closed.
+        public var idleTimeoutSeconds: Double = 60
         public init() {}
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -43,6 +48,9 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
             listen = try c.decodeIfPresent(String.self, forKey: .listen) ?? d.listen
             requestsPerSecond = try c.decodeIfPresent(Double.self, forKey: .requestsPerSecond) ?? d.requestsPerSecond
             burst = try c.decodeIfPresent(Double.self, forKey: .burst) ?? d.burst
+            tlsCertificate = try c.decodeIfPresent(String.self, forKey: .tlsCertificate) ?? d.tlsCertificate
+            tlsKey = try c.decodeIfPresent(String.self, forKey: .tlsKey) ?? d.tlsKey
+            idleTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .idleTimeoutSeconds) ?? d.idleTimeoutSeconds
         }
     }
 
@@ -146,7 +154,10 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
                     throw CoalitionError(.configuration, "\(path): api.listen: \(error.message)", field: "api")
                 }
             }
-            guard config.api.requestsPerSecond > 0, config.api.burst >= 1 else {
+            guard config.api.tlsCertificate.isEmpty == config.api.tlsKey.isEmpty else {
+                throw CoalitionError(.configuration, "\(path): api: set both tlsCertificate and tlsKey, or neither", field: "api")
+            }
+            guard config.api.requestsPerSecond > 0, config.api.burst >= 1, config.api.idleTimeoutSeconds > 0 else {
                 throw CoalitionError(.configuration, "\(path): api: requestsPerSecond and burst must be positive", field: "api")
             }
             guard config.quota.entriesPerAuthorPerMinute > 0, config.quota.burst > 0, config.quota.pendingPerAuthor >= 0 else {
@@ -216,6 +227,11 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
           # Per-token rate limit: requests a second, and the burst above that (429 beyond).
           requestsPerSecond: \(Self.number(api.requestsPerSecond))
           burst: \(Self.number(api.burst))
+          # HTTPS: a PEM certificate chain and its private key (mode 0600). Empty: plain HTTP.
+          tlsCertificate: \(Self.quoted(api.tlsCertificate))
+          tlsKey: \(Self.quoted(api.tlsKey))
+          # Seconds before an idle keep-alive connection is closed.
+          idleTimeoutSeconds: \(Self.number(api.idleTimeoutSeconds))
 
         """
     }

@@ -3,6 +3,10 @@ import CoalitionCore
 import CoalitionCrypto
 import CoalitionGossip
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOCore
+import NIOSSL
 import CoalitionStore
 import Foundation
 import Logging
@@ -50,7 +54,9 @@ public final class NodeDaemon: Sendable {
                 publisher: NodePublisher(directory: directory, pushed: { gossip.entriesApplied() }),
                 status: { await holder.daemon?.statusJSON() ?? Array("{}".utf8) },
                 metrics: APIMetrics(snapshot: { await holder.daemon?.metricSamples() ?? [] }))
-            api = Application(router: buildRouter(env, configuration: apiConfig),
+            let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .milliseconds(Int64(config.api.idleTimeoutSeconds * 1000))))
+            let server = try Self.apiServer(http1, config: config.api, directory: directory.path)
+            api = Application(router: buildRouter(env, configuration: apiConfig), server: server,
                               configuration: .init(address: .hostname(address.host, port: address.port), serverName: "coalition"),
                               logger: logger)
         }
@@ -164,6 +170,23 @@ public final class NodeDaemon: Sendable {
                             authors: stats.authors, stateDigest: Hex.encode(try directory.store.stateDigest()),
                             equivocators: try directory.store.heads().filter(\.equivocating).map { MemberID(publicKey: $0.author).description },
                             peers: peers, counters: counters)
+    }
+
+    /// Plain HTTP, or HTTPS with the configured certificate and key (the key must be 0600).
+    static func apiServer(_ http1: HTTPServerBuilder, config: NodeConfiguration.API, directory: String) throws -> HTTPServerBuilder {
+        guard !config.tlsCertificate.isEmpty else { return http1 }
+        let certPath = NodeDirectory.resolve(config.tlsCertificate, in: directory)
+        let keyPath = NodeDirectory.resolve(config.tlsKey, in: directory)
+        try KeyFile.checkPermissions(keyPath)
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(certPath).map { NIOSSLCertificateSource.certificate($0) }
+            let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+            var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+            tls.minimumTLSVersion = .tlsv12
+            return try .tls(http1, tlsConfiguration: tls)
+        } catch {
+            throw CoalitionError(.configuration, "api TLS: cannot load \(certPath) and \(keyPath): \(error)")
+        }
     }
 
     static func memberMap(_ config: NodeConfiguration) -> [PublicKey: String] {

@@ -27,13 +27,15 @@ struct DeployFilesTests {
         let docs = try DeployFiles.documents("coalition.sample.yaml")
         try #require(docs.count == 1)
         let config = try #require(DeployFiles.mapping(docs[0]))
-        for key in ["name", "keyFile", "database", "listen", "members", "peers", "gossip", "quota"] {
+        for key in ["name", "keyFile", "database", "listen", "members", "peers", "gossip", "quota", "api"] {
             #expect(config[key] != nil, "coalition.sample.yaml lacks '\(key)'")
         }
         let gossip = try #require(DeployFiles.mapping(config["gossip"]))
         #expect(Set(gossip.keys) == ["antiEntropySeconds", "keepAliveSeconds", "peerQueueBytes", "reconnectMaxSeconds"])
         let quota = try #require(DeployFiles.mapping(config["quota"]))
         #expect(Set(quota.keys) == ["entriesPerAuthorPerMinute", "burst", "pendingPerAuthor"])
+        let api = try #require(DeployFiles.mapping(config["api"]))
+        #expect(Set(api.keys) == ["listen", "requestsPerSecond", "burst", "tlsCertificate", "tlsKey", "idleTimeoutSeconds"])
         // Every peer is also a member.
         let members = try #require(config["members"] as? [Any]).compactMap { DeployFiles.mapping($0)?["id"] as? String }
         let peers = try #require(config["peers"] as? [Any]).compactMap { DeployFiles.mapping($0)?["id"] as? String }

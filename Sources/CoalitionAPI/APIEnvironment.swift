@@ -29,6 +29,8 @@ public struct APIConfiguration: Sendable {
     /// Per-token rate limit.
     public var requestsPerSecond: Double = 1000
     public var burst: Double = 2000
+    /// Seconds a request may take (the event stream excepted); 503 beyond.
+    public var requestTimeoutSeconds: Double = 30
 
     public init() {}
 }

@@ -81,7 +81,8 @@ public struct SignalList: ResponseCodable, Sendable {
 
 public struct ChangeView: Codable, Sendable {
     public var cursor: Int64
-    /// `added`, `retracted`, `opinion`, `equivocation` or `rotation`.
+    /// `added`, `retracted`, `opinion`, `readable` (a restricted signal this node can read),
+    /// `equivocation` or `rotation`.
     public var kind: String
     public var signal: String?
     public var entry: String

@@ -11,6 +11,7 @@ import Hummingbird
 public func buildRouter(_ env: APIEnvironment, configuration: APIConfiguration = .init()) -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: ProblemMiddleware())
+    router.add(middleware: TimeoutMiddleware(seconds: configuration.requestTimeoutSeconds))
     router.get("/healthz") { _, _ in Health(status: "ok") }
     router.get("/metrics") { _, _ -> Response in
         var headers = HTTPFields()
@@ -289,9 +290,24 @@ struct APIHandlers: Sendable {
         let limit = try q.get("limit").map { try int($0, "limit") } ?? 100
         guard (1...1000).contains(limit) else { throw Problem(.badRequest, "limit must be between 1 and 1000", field: "limit") }
         let records = try env.store.changes(after: Int64(after), limit: limit)
-        return ChangeFeed(changes: records.map {
-            ChangeView(cursor: $0.cursor, kind: $0.kind.rawValue, signal: $0.signal?.hex, entry: $0.entry.hex, at: SignalView.time($0.at))
-        }, nextCursor: records.last?.cursor ?? Int64(after))
+        return ChangeFeed(changes: try Self.views(records, store: env.store), nextCursor: records.last?.cursor ?? Int64(after))
+    }
+
+    /// The change views of feed records. A restricted (sealed) signal that this node can read
+    /// also yields a `readable` change at the same cursor, so mirrors learn that a restricted
+    /// signal addressed to this platform is available.
+    static func views(_ records: [ChangeRecord], store: EntryStore) throws -> [ChangeView] {
+        var out: [ChangeView] = []
+        for r in records {
+            let view = ChangeView(cursor: r.cursor, kind: r.kind.rawValue, signal: r.signal?.hex, entry: r.entry.hex, at: SignalView.time(r.at))
+            out.append(view)
+            if r.kind == .added, let id = r.signal, try store.signal(id)?.restricted == true {
+                var readable = view
+                readable.kind = "readable"
+                out.append(readable)
+            }
+        }
+        return out
     }
 }
 
@@ -334,10 +350,9 @@ extension APIHandlers {
                     continue
                 }
                 var text = ""
-                for r in records {
-                    let view = ChangeView(cursor: r.cursor, kind: r.kind.rawValue, signal: r.signal?.hex, entry: r.entry.hex, at: SignalView.time(r.at))
-                    text += "id: \(r.cursor)\nevent: \(r.kind.rawValue)\ndata: \(String(decoding: try encoder.encode(view), as: UTF8.self))\n\n"
-                    cursor = r.cursor
+                for view in try Self.views(records, store: store) {
+                    text += "id: \(view.cursor)\nevent: \(view.kind)\ndata: \(String(decoding: try encoder.encode(view), as: UTF8.self))\n\n"
+                    cursor = view.cursor
                 }
                 try await writer.write(ByteBuffer(string: text))
                 lastWrite = .now

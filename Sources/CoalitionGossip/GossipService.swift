@@ -203,7 +203,12 @@ public final class GossipService: Service, Sendable {
         if outcome.deferred > 0 { logger.notice("deferred \(outcome.deferred) entries beyond the per-author ingest quota") }
     }
 
-    func countViolation() { state.withLockedValue { $0.counters.protocolViolations += 1 } }
+    func countViolation(_ code: WireError.Code) {
+        state.withLockedValue {
+            $0.counters.protocolViolations += 1
+            $0.counters.violationsByCode[code.name, default: 0] += 1
+        }
+    }
     func countUnknown() { state.withLockedValue { $0.counters.unknownMessages += 1 } }
 
     /// Sends a fork proof for `author` at `seq` to every peer.

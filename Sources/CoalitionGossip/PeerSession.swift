@@ -80,7 +80,7 @@ final class PeerSession: Sendable {
                         try? await outbound.write(ByteBuffer(bytes: goodbye))
                     }
                     if error.code != .shuttingDown && error.code != .duplicateConnection {
-                        service.countViolation()
+                        service.countViolation(error.code)
                         logger.warning("dropping peer: \(error)")
                     }
                 }

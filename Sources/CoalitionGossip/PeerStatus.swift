@@ -56,6 +56,8 @@ public struct GossipCounters: Sendable, Codable, Equatable {
     public var refusedConnections: UInt64 = 0
     /// Connections closed for a protocol violation (bad entry, oversized frame, bad hello…).
     public var protocolViolations: UInt64 = 0
+    /// The same, by goodbye code (`invalid-entry`, `frame-too-large`, `identity-mismatch`…).
+    public var violationsByCode: [String: UInt64] = [:]
     /// Frames of unknown types ignored.
     public var unknownMessages: UInt64 = 0
     /// Entries received that were already held.

@@ -146,7 +146,7 @@ public final class NodeDaemon: Sendable {
             for (reason, n) in [("not_a_member", c.notAMember), ("quota_deferred", c.quotaDeferred), ("pending_dropped", c.pendingDropped)] {
                 out.append(.init("coalition_gossip_entries_refused", [("reason", reason)], Double(n)))
             }
-            out.append(.init("coalition_gossip_protocol_violations", [], Double(c.protocolViolations)))
+            for (code, n) in c.violationsByCode { out.append(.init("coalition_gossip_protocol_violations", [("code", code)], Double(n))) }
             out.append(.init("coalition_gossip_refused_connections", [], Double(c.refusedConnections)))
             out.append(.init("coalition_gossip_unknown_messages", [], Double(c.unknownMessages)))
             for p in peers {

@@ -1,4 +1,5 @@
-import CoalitionAPI
+@testable import CoalitionAPI
+import CoalitionCrypto
 import CoalitionCore
 import CoalitionMatch
 import CoalitionStore
@@ -298,6 +299,65 @@ import Testing
             #expect(recent == ["#page4", "#page3"])
             try await client.execute(uri: "/v1/signals?cursor=nonsense", method: .get, headers: .bearer(f.lookup)) { #expect($0.problem?.field == "cursor") }
             try await client.execute(uri: "/v1/signals?since=yesterday", method: .get, headers: .bearer(f.lookup)) { #expect($0.problem?.field == "since") }
+        }
+    }
+
+    @Test func aRestrictedSignalThisNodeCanReadIsAnnouncedAsReadable() async throws {
+        let db = try AppDatabase.inMemory()
+        let me = Signer()
+        let store = EntryStore(database: db, reader: me)
+        let tokens = TokenStore(database: db)
+        let token = try tokens.create(name: "t", scopes: [.lookup]).plaintext
+        let app = Application(router: buildRouter(APIEnvironment(store: store, tokens: tokens, names: { _ in "" })))
+        let other = Signer()
+        let sealed = try Signal(kind: .sha256, value: String(repeating: "ab", count: 32), category: "violence", tlp: .red)
+        _ = try store.append([.plain(.publish(try Signal(kind: .md5, value: String(repeating: "0", count: 32), category: "violence")))], by: other)
+        _ = try store.append([.sealed(.publish(sealed), recipients: [me.publicKey])], by: other)
+        try await app.test(.router) { client in
+            let feed = try await client.execute(uri: "/v1/changes", method: .get, headers: .bearer(token)) { try $0.json(ChangeFeed.self) }
+            #expect(feed.changes.map(\.kind) == ["added", "added", "readable"])
+            #expect(feed.changes[1].cursor == feed.changes[2].cursor)
+        }
+    }
+
+    @Test func publishingRejectsBadSignalsAndStancesByField() async throws {
+        let f = try APIFixture()
+        try await f.app.test(.router) { client in
+            try await client.execute(uri: "/v1/signals", method: .post, headers: .bearer(f.publish), body: body(#"{"kind":"md5","value":"xyz","category":"violence"}"#)) { r in
+                #expect(r.status == .badRequest)
+                #expect(r.problem?.field == "value")
+            }
+            try await client.execute(uri: "/v1/signals", method: .post, headers: .bearer(f.publish), body: body(#"{"kind":"md5"}"#)) { r in
+                #expect(r.status == .badRequest)
+                #expect(r.problem?.field == "value")
+            }
+            let id = try await client.execute(uri: "/v1/signals", method: .post, headers: .bearer(f.publish),
+                                              body: body(#"{"kind":"md5","value":"d41d8cd98f00b204e9800998ecf8427e","category":"violence"}"#)) { try $0.json(SignalView.self).id }
+            try await client.execute(uri: "/v1/signals/\(id)/opinions", method: .post, headers: .bearer(f.publish), body: body(#"{"stance":"love"}"#)) { r in
+                #expect(r.status == .badRequest)
+            }
+            try await client.execute(uri: "/v1/signals/\(String(repeating: "0", count: 64))/opinions", method: .post, headers: .bearer(f.publish),
+                                     body: body(#"{"stance":"confirm"}"#)) { #expect($0.status == .notFound) }
+        }
+    }
+
+    @Test func aRequestOverItsDeadlineGets503() async throws {
+        let router = Router()
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: TimeoutMiddleware(seconds: 0.2))
+        router.get("slow") { _, _ -> String in
+            try await Task.sleep(for: .seconds(5))
+            return "late"
+        }
+        router.get("fast") { _, _ -> String in "ok" }
+        try await Application(router: router).test(.router) { client in
+            let start = ContinuousClock.now
+            try await client.execute(uri: "/slow", method: .get) { r in
+                #expect(r.status == .serviceUnavailable)
+                #expect(r.headers[.retryAfter] == "1")
+            }
+            #expect(ContinuousClock.now - start < .seconds(4), "the slow handler was cancelled")
+            try await client.execute(uri: "/fast", method: .get) { #expect($0.status == .ok) }
         }
     }
 

@@ -104,6 +104,7 @@ import Testing
         }
         let status = try a.status()
         #expect(status.counters.protocolViolations >= UInt64(attacks.count))
+        #expect(status.counters.violationsByCode["invalid-entry"] ?? 0 >= 4 && status.counters.violationsByCode["frame-too-large"] == 1)
         #expect(a.log().contains("dropping peer"))
 
         // A keeps serving its good peer.

@@ -1,0 +1,42 @@
+import Hummingbird
+
+/// Gives every request a deadline: a request still in progress after `seconds` (a client that
+/// sends its body too slowly, say) is cancelled and answered 503 with `Retry-After`. The event
+/// stream is exempt: it is meant to stay open.
+struct TimeoutMiddleware<Context: RequestContext>: RouterMiddleware {
+    let seconds: Double
+
+    /// Carries the non-`Sendable` continuation into the child task; the task group guarantees
+    /// that the child ends before this call returns, so it never outlives its caller.
+    private struct Next: @unchecked Sendable {
+        let call: (Request, Context) async throws -> Response
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.uri.path.hasSuffix("/stream") { return try await next(request, context) }
+        let limit = seconds
+        return try await withoutActuallyEscaping(next) { next in
+            let boxed = Next(call: next)
+            let contextBox = UncheckedBox(context)
+            return try await withThrowingTaskGroup(of: Response?.self) { group in
+                group.addTask { try await boxed.call(request, contextBox.value) }
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(Int64(limit * 1000)))
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let response = first else {
+                    var problem = Problem(.serviceUnavailable, "the request took longer than \(limit) s and was cancelled")
+                    problem.retryAfter = 1
+                    throw problem
+                }
+                return response
+            }
+        }
+    }
+}
+
+private struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

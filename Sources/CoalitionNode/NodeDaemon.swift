@@ -5,6 +5,7 @@ import CoalitionGossip
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import CoalitionStore
@@ -24,11 +25,14 @@ public final class NodeDaemon: Sendable {
     /// The HTTP API, unless `api.listen` is empty.
     let api: (any Service)?
     let logger: Logger
+    /// The configuration as last (re)loaded.
+    private let current: NIOLockedValueBox<NodeConfiguration>
 
     /// - Throws: `CoalitionError(.configuration)` for an unusable configuration.
     public init(directory: NodeDirectory, logger: Logger) throws {
         self.directory = directory
         self.logger = logger
+        self.current = NIOLockedValueBox(directory.configuration)
         let config = directory.configuration
         let gossipConfig = try Self.gossipConfiguration(config)
         let identity = try TLSIdentity(signer: directory.signer, name: config.name)
@@ -79,6 +83,7 @@ public final class NodeDaemon: Sendable {
         let config = try NodeConfiguration.parse(text, path: path)
         let g = try Self.gossipConfiguration(config)
         gossip.reload(peers: g.peers, members: Self.memberMap(config))
+        current.withLockedValue { $0 = config }
         return "reloaded: \(config.members.count) members, \(config.peers.count) peers"
     }
 
@@ -115,6 +120,11 @@ public final class NodeDaemon: Sendable {
         public var stateDigest: String
         /// Member IDs of authors flagged as equivocators (two entries at one seq).
         public var equivocators: [String]
+        /// The accepted members (from the configuration).
+        public var members: [NodeConfiguration.Member]
+        /// Signals (active or not) per kind and per top-level category.
+        public var signalsByKind: [String: Int]
+        public var signalsByCategory: [String: Int]
         public var peers: [PeerStatus]
         public var counters: GossipCounters
     }
@@ -169,6 +179,7 @@ public final class NodeDaemon: Sendable {
                             listen: HostPort(host: host, port: port).description, entries: stats.entries, pending: stats.pending,
                             authors: stats.authors, stateDigest: Hex.encode(try directory.store.stateDigest()),
                             equivocators: try directory.store.heads().filter(\.equivocating).map { MemberID(publicKey: $0.author).description },
+                            members: current.withLockedValue { $0.members }, signalsByKind: stats.signalsByKind, signalsByCategory: stats.signalsByCategory,
                             peers: peers, counters: counters)
     }
 

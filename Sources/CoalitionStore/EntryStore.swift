@@ -403,6 +403,13 @@ public final class EntryStore: Sendable {
             for row in try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) AS n FROM signal GROUP BY kind") {
                 s.signalsByKind[row["kind"]] = row["n"]
             }
+            // Top-level categories (the part before '/').
+            for row in try Row.fetchAll(db, sql: """
+                SELECT CASE WHEN instr(category, '/') > 0 THEN substr(category, 1, instr(category, '/') - 1) ELSE category END AS c,
+                       COUNT(*) AS n FROM signal GROUP BY c
+                """) {
+                s.signalsByCategory[row["c"]] = row["n"]
+            }
             return s
         }
     }

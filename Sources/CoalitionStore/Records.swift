@@ -105,5 +105,7 @@ public struct StoreStatistics: Sendable, Equatable {
     public var activeSignals = 0
     public var unreadable = 0
     public var signalsByKind: [String: Int] = [:]
+    /// Signals per top-level category.
+    public var signalsByCategory: [String: Int] = [:]
 }
 

@@ -70,8 +70,11 @@ import Testing
         a.signal(SIGHUP)
         try eventually("after SIGHUP, A accepts D") { try a.status().peers.first { $0.id == d.id }?.connected == true }
         #expect(a.log().contains("SIGHUP: reloaded"))
+        #expect(try a.status().members.map(\.id) == [d.id], "status shows the reloaded members")
         try d.publish("#AfterReload")
         try eventually("and D's signal reaches A") { try a.status().entries == 1 }
+        let status = try a.status()
+        #expect(status.signalsByKind == ["trend": 1] && status.signalsByCategory == ["protection_of_minors": 1])
     }
 
     @Test func aFloodingAuthorIsHeldToItsQuotaAndCaughtUpLater() throws {

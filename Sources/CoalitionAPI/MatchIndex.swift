@@ -3,13 +3,14 @@ import CoalitionMatch
 import CoalitionStore
 import NIOConcurrencyHelpers
 
-/// The in-memory lookup indexes of the API: every non-retracted PDQ hash (exact radius search)
+/// The in-memory lookup indexes of the API: every non-retracted PDQ hash (multi-index hashing,
+/// exact radius search)
 /// and every non-retracted trend (text matcher). They follow the store's change feed, so a
 /// signal that arrives by gossip is matchable on the next request. Expiry is checked per match.
 final class MatchIndex: Sendable {
     private struct State {
         var cursor: Int64 = -1
-        var pdq = PDQIndex<EntryID>()
+        var pdq = PDQMultiIndex<EntryID>()
         var trends: [EntryID: String] = [:]
         var matcher = TrendMatcher<EntryID>()
         var matcherStale = false
@@ -26,7 +27,7 @@ final class MatchIndex: Sendable {
         let cursor = state.withLockedValue { $0.cursor }
         guard last != cursor else { return }
         if cursor < 0 {
-            var pdq = PDQIndex<EntryID>()
+            var pdq = PDQMultiIndex<EntryID>()
             var trends: [EntryID: String] = [:]
             for row in try store.listSignals(kind: .pdq, includeInactive: true, limit: .max) where row.retractedBy == nil {
                 if let h = PDQHash(hex: row.signal.value) { pdq.insert(h, for: row.id) }

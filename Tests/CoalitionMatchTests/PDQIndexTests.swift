@@ -62,4 +62,40 @@ import Testing
             }
         }
     }
+
+    /// Multi-index hashing returns exactly what the linear scan returns, for every radius up to
+    /// 64, through inserts, removals and replacements, with planted near-duplicates at 0–40 bits.
+    @Test(arguments: [7, 8] as [UInt64])
+    func multiIndexEqualsTheLinearScan(seed: UInt64) {
+        var rng = SeededRandom(seed: seed)
+        var linear = PDQIndex<Int>()
+        var multi = PDQMultiIndex<Int>()
+        var queries: [PDQHash] = []
+        for key in 0..<3_000 {
+            // Some hashes share substrings with others, so buckets hold more than one slot.
+            let h = key % 10 == 0 && key > 0 ? Self.flip(Self.random(&rng), bits: 3, &rng) : Self.random(&rng)
+            linear.insert(h, for: key)
+            multi.insert(h, for: key)
+            if key % 25 == 0 { queries.append(Self.flip(h, bits: Int(rng.next() % 41), &rng)) }
+        }
+        for key in stride(from: 1, to: 3_000, by: 5) {
+            linear.remove(key)
+            multi.remove(key)
+        }
+        for key in stride(from: 2, to: 3_000, by: 9) {
+            let h = Self.random(&rng)
+            linear.insert(h, for: key)
+            multi.insert(h, for: key)
+        }
+        #expect(multi.count == linear.count)
+        for _ in 0..<20 { queries.append(Self.random(&rng)) }
+        for radius in [0, 1, 15, 16, 31, 32, 40, 64] {
+            for q in queries {
+                let a = multi.search(q, radius: radius)
+                let b = linear.search(q, radius: radius)
+                #expect(Set(a.map(\.key)) == Set(b.map(\.key)), "radius \(radius)")
+                #expect(a.map(\.distance) == b.map(\.distance))
+            }
+        }
+    }
 }

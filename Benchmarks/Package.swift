@@ -21,6 +21,7 @@ let package = Package(
                 .product(name: "CoalitionStore", package: "coalition"),
                 .product(name: "CoalitionGossip", package: "coalition"),
                 .product(name: "CoalitionNode", package: "coalition"),
+                .product(name: "CoalitionMatch", package: "coalition"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -197,6 +197,7 @@ switch command {
 case "ingest": try benchIngest()
 case "sync": try await benchSync()
 case "propagation": try await benchPropagation()
+case "pdq": benchPDQ()
 default:
     print("""
         usage: coalition-bench sync [--entries N] [--authors N]
@@ -205,6 +206,8 @@ default:
         usage: coalition-bench propagation [--nodes N] [--entries N] [--seed N]
           N coalition run processes (default 32) in a random connected topology of degree 3-4;
           publishes entries (default 1000) at random nodes; p50 and p99 time until every node has each
+        usage: coalition-bench pdq [--hashes N] [--queries N] [--distance D]
+          PDQ multi-index hashing: build time, queries/s on one core, recall vs brute force, peak RSS
         usage: coalition-bench ingest [--entries N] [--authors N] [--batch N] [--memory]
                                       [--breakdown [--no-bulk]] [--profile-commit]
           --entries N       entries to ingest (default 200000), from --authors N authors (default 10)

@@ -1,4 +1,5 @@
 import CoalitionStore
+import Foundation
 import Hummingbird
 
 /// The per-request context: Hummingbird's core storage plus the authenticated token.
@@ -6,6 +7,13 @@ public struct APIRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by the authentication middleware on `/v1` routes.
     public var token: APIToken?
+
+    /// JSON answers keep `/` unescaped (URLs read as URLs) and keys sorted (stable output).
+    public var responseEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        return encoder
+    }
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

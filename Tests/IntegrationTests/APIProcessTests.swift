@@ -5,16 +5,7 @@ import Testing
 @Suite(.serialized) struct APIProcessTests {
     /// Runs a small Python client (the standard library only) and returns its output.
     func python(_ script: String, _ args: [String]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script] + args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        try runPython(["-c", script] + args)
     }
 
     static let client = """

@@ -11,16 +11,7 @@ struct ExportVerificationTests {
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     func runChecker(_ exportPath: String) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", Self.repoRoot.appendingPathComponent("Protocol/tools/verify_vectors.py").path, "--export", exportPath]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        try runPython([Self.repoRoot.appendingPathComponent("Protocol/tools/verify_vectors.py").path, "--export", exportPath])
     }
 
     @Test("an export with every body type passes; a tampered one fails with its line number")

@@ -12,6 +12,9 @@ final class BulkLoadState: @unchecked Sendable {
     private var rows: [EntryID: Int64] = [:]
     /// Per author, a bitset of the sequence numbers stored (chains are dense from 1).
     private var seqBits: [PublicKey: [UInt64]] = [:]
+    /// Hash prefixes of every signal a loaded retraction targets. A signal whose prefix is absent
+    /// has no stored retraction (extra prefixes left by a rolled-back batch only cost a probe).
+    private var retractionTargets: Set<UInt64> = []
     /// What the open transaction added, and whether each sequence bit was already set.
     private var journal: [(id: EntryID, author: PublicKey, seq: UInt64, bitWasSet: Bool)] = []
     /// Set once the indexes are rebuilt; the load accepts no more batches.
@@ -26,6 +29,10 @@ final class BulkLoadState: @unchecked Sendable {
         let needed = rows.count + n
         if rows.capacity < needed { rows.reserveCapacity(Swift.max(needed, rows.capacity * 2)) }
     }
+
+    func mayHaveRetraction(of id: EntryID) -> Bool { retractionTargets.contains(HashPrefix.load(id.bytes)) }
+
+    func recordRetraction(of id: EntryID) { retractionTargets.insert(HashPrefix.load(id.bytes)) }
 
     func hasSeq(_ seq: UInt64, of author: PublicKey) -> Bool {
         seqBits[author]?.hasBit(seq) ?? false

@@ -64,6 +64,9 @@ struct VerifiedEntry: Sendable {
     let entry: Entry
     let body: Body
     let readable: Body?
+    /// The `indicatorKey` column of a readable publish, hashed here (on all cores during
+    /// `prepare`) rather than inside the single-threaded write transaction.
+    let indicatorStorageKey: Int64?
 
     init(entry: Entry, body: Body, reader: Signer?) {
         self.entry = entry
@@ -72,6 +75,11 @@ struct VerifiedEntry: Sendable {
             self.readable = reader.flatMap { envelope.open(with: $0, author: entry.author, seq: entry.seq) }
         } else {
             self.readable = body
+        }
+        if case .publish(let signal) = readable {
+            indicatorStorageKey = signal.indicator.storageKey
+        } else {
+            indicatorStorageKey = nil
         }
     }
 }

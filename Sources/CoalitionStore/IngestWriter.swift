@@ -28,18 +28,18 @@ final class IngestWriter {
     // Hot-path statements, prepared once per connection (GRDB's cache) and bound directly.
     private static let entryColumns = "id, author, seq, prev, timestamp, bodyType, readable, bytes, receivedAt, idKey, target"
     private lazy var insertEntry = try! RawStatement(db, "INSERT INTO entry (\(Self.entryColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    /// A publish row. Its retraction columns are filled when a retraction of it arrived first.
     private lazy var insertPublishEntry = try! RawStatement(db, """
-        INSERT INTO entry (\(Self.entryColumns), effect, kind, value, category, severity, tlp, labels, expiresAt,
-                           note, quality, indicatorKey, retractedBy, retractSeq, retractReason)
-        SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?21, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, r.entry, r.seq, r.reason
-        FROM (SELECT 1) LEFT JOIN (SELECT entry, seq, reason FROM retraction WHERE target = ?1 AND author = ?2
-                                   ORDER BY seq, entry LIMIT 1) r
+        INSERT INTO entry (\(Self.entryColumns), effect, kind, value, category, severity, tlp, labels, expiresAt, note, quality, indicatorKey,
+                           retractedBy, retractSeq, retractReason)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?21, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?22, ?23, ?24)
         """)
-    /// The same insert for the common case where no retraction is stored yet, so none can
-    /// target the new signal: a plain VALUES insert instead of the join.
-    private lazy var insertPublishEntryNoRetractions = try! RawStatement(db, """
-        INSERT INTO entry (\(Self.entryColumns), effect, kind, value, category, severity, tlp, labels, expiresAt, note, quality, indicatorKey)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?21, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+    /// The earliest stored retraction of a signal by its author (a retraction may arrive before
+    /// its target through a relay). A plain primary-key probe, kept apart from the insert so that
+    /// the common case costs no join; the earliest of the (rare) several is picked in Swift, so
+    /// the probe needs no sorter.
+    private lazy var selectEarliestRetraction = try! RawStatement(db, """
+        SELECT entry, seq, reason FROM retraction WHERE target = ?1 AND author = ?2
         """)
     /// Whether the retraction table may hold rows (checked once, then set by our own inserts).
     private var retractionsExist: Bool
@@ -186,11 +186,12 @@ final class IngestWriter {
         default: break
         }
         if case .publish(let s) = item.readable {
-            st = retractionsExist ? insertPublishEntry : insertPublishEntryNoRetractions
+            st = insertPublishEntry
+            try bindEarliestRetraction(of: e, to: st)
             st.bind(21, ChangeRecord.Kind.added.bit)
             st.bind(11, s.kind.name); st.bind(12, s.value); st.bind(13, s.category); st.bind(14, Int(s.severity.rawValue))
             st.bind(15, Int(s.tlp.rawValue)); st.bind(16, s.labels.joined(separator: "\n")); st.bind(17, s.expiresAt)
-            st.bind(18, s.note); st.bind(19, s.quality.map { Int($0) }); st.bind(20, s.indicator.storageKey)
+            st.bind(18, s.note); st.bind(19, s.quality.map { Int($0) }); st.bind(20, item.indicatorStorageKey ?? s.indicator.storageKey)
         } else {
             st = insertEntry
             if let target { st.bind(11, target.bytes) } else { st.bind(11, nil as Int?) }
@@ -227,6 +228,29 @@ final class IngestWriter {
         return true
     }
 
+    /// Binds parameters 22–24 of `insertPublishEntry`: the retraction that already targets this
+    /// signal, if any. Skips the probe when no stored retraction can target it.
+    private func bindEarliestRetraction(of e: Entry, to st: RawStatement) throws {
+        let mayExist = bulk.map { $0.mayHaveRetraction(of: e.id) } ?? retractionsExist
+        var found: (entry: [UInt8], seq: Int64, reason: String)?
+        if mayExist {
+            selectEarliestRetraction.bind(1, e.id.bytes)
+            selectEarliestRetraction.bind(2, e.author.bytes)
+            try selectEarliestRetraction.forEach { row in
+                let candidate = (entry: row.blob(0), seq: row.int64(1), reason: row.text(2))
+                if let f = found, f.seq < candidate.seq || (f.seq == candidate.seq && f.entry.lexicographicallyPrecedes(candidate.entry)) {
+                    return  // the one already found comes first in (seq, entry) order
+                }
+                found = candidate
+            }
+        }
+        if let found {
+            st.bind(22, found.entry); st.bind(23, found.seq); st.bind(24, found.reason)
+        } else {
+            st.bind(22, nil as Int?); st.bind(23, nil as Int?); st.bind(24, nil as Int?)
+        }
+    }
+
     /// The SQL form of `MergedState.apply` for bodies that change other rows. Returns the effect bits.
     private func apply(_ e: Entry, _ readable: Body?) throws -> Int {
         switch readable {
@@ -235,6 +259,7 @@ final class IngestWriter {
             insertRetraction.bind(4, Int64(e.seq)); insertRetraction.bind(5, r.reason)
             try insertRetraction.execute()
             retractionsExist = true
+            bulk?.recordRetraction(of: r.target)
             // During a bulk load a target that was not loaded is not in the store at all.
             let targetRow = bulk.map { $0.row(of: r.target) }
             if targetRow == .some(nil) { return 0 }

@@ -55,11 +55,26 @@ struct RawStatement {
         return read(Row(handle))
     }
 
+    /// Runs a query and hands every row to `read`.
+    func forEach(_ read: (Row) throws -> Void) throws {
+        defer { sqlite3_reset(handle) }
+        while true {
+            let rc = sqlite3_step(handle)
+            if rc == SQLITE_DONE { return }
+            guard rc == SQLITE_ROW else { throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))) }
+            try read(Row(handle))
+        }
+    }
+
     /// Read access to the current row's columns.
     struct Row {
         let handle: OpaquePointer
         init(_ h: OpaquePointer) { handle = h }
         func int64(_ i: Int32) -> Int64 { sqlite3_column_int64(handle, i) }
+        func text(_ i: Int32) -> String {
+            guard let p = sqlite3_column_text(handle, i) else { return "" }
+            return String(cString: p)
+        }
         func blob(_ i: Int32) -> [UInt8] {
             let n = Int(sqlite3_column_bytes(handle, i))
             guard n > 0, let p = sqlite3_column_blob(handle, i) else { return [] }

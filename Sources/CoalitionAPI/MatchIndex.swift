@@ -76,9 +76,7 @@ final class MatchIndex: Sendable {
     func trends(in text: String) -> [(payload: EntryID, matched: String)] {
         let matcher = state.withLockedValue { s -> TrendMatcher<EntryID> in
             if s.matcherStale {
-                var m = TrendMatcher<EntryID>()
-                for (id, term) in s.trends { m.add(term, id) }
-                s.matcher = m
+                s.matcher = TrendMatcher(terms: s.trends.lazy.map { ($0.value, $0.key) })
                 s.matcherStale = false
             }
             return s.matcher

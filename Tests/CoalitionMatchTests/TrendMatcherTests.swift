@@ -47,3 +47,68 @@ import Testing
         #expect(TextFolding.tokens("## x") == ["x"])
     }
 }
+
+/// The automaton against the definition: every term's token sequences (with the hashtag and
+/// run-together forms) looked for at every position of the text, one term at a time.
+@Suite struct TrendMatcherEquivalenceTests {
+    struct SplitMix { var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    }
+
+    static func naive(_ terms: [(String, Int)], _ text: String) -> [(payload: Int, matched: String)] {
+        let tokens = TextFolding.tokens(text)
+        var found: [(start: Int, length: Int, order: Int, payload: Int, matched: String)] = []
+        for (order, (term, payload)) in terms.enumerated() {
+            let t = TextFolding.tokens(term)
+            guard !t.isEmpty else { continue }
+            var forms = [t]
+            if t.count == 1, t[0].hasPrefix("#"), t[0].count > 1 { forms.append([String(t[0].dropFirst())]) }
+            if t.count > 1, !t.contains(where: { $0.hasPrefix("#") }) { forms.append(["#" + t.joined()]) }
+            for form in forms where form.count <= tokens.count {
+                for start in 0...(tokens.count - form.count) where Array(tokens[start..<start + form.count]) == form {
+                    found.append((start, form.count, order, payload, form.joined(separator: " ")))
+                }
+            }
+        }
+        found.sort { ($0.start, $0.length, $0.order) < ($1.start, $1.length, $1.order) }
+        return found.map { ($0.payload, $0.matched) }
+    }
+
+    @Test("equals a per-term scan on random vocabularies, terms and texts", arguments: [1, 2, 3, 4, 5, 6, 7, 8])
+    func equalsNaive(seed: UInt64) {
+        var rng = SplitMix(state: seed)
+        let words = ["a", "b", "ab", "ba", "#a", "#ab", "#ba", "c", "ça", "ca", "🔥", "x"]
+        var terms: [(String, Int)] = []
+        for i in 0..<(5 + rng.below(40)) {
+            let n = 1 + rng.below(4)
+            terms.append(((0..<n).map { _ in words[rng.below(words.count)] }.joined(separator: " "), i))
+        }
+        let matcher = TrendMatcher(terms: terms.map { ($0.0, $0.1) })
+        for _ in 0..<30 {
+            let text = (0..<rng.below(30)).map { _ in words[rng.below(words.count)] }.joined(separator: [" ", ", ", "  "][rng.below(3)])
+            let got = matcher.matches(in: text)
+            let want = Self.naive(terms, text)
+            #expect(got.map(\.payload) == want.map(\.payload), "text: \(text)")
+            #expect(got.map(\.matched) == want.map(\.matched), "text: \(text)")
+        }
+    }
+
+    @Test("terms added one by one match like terms built at once")
+    func incrementalEqualsBatch() {
+        let terms = [("tide pod challenge", 1), ("pod", 2), ("#podchallenge", 3), ("challenge accepted", 4), ("pod challenge", 5)]
+        var one = TrendMatcher<Int>()
+        for (t, p) in terms { one.add(t, p) }
+        let batch = TrendMatcher(terms: terms)
+        let text = "the TIDE POD challenge accepted, #PodChallenge and podchallenge"
+        #expect(one.matches(in: text).map(\.payload) == batch.matches(in: text).map(\.payload))
+        #expect(batch.matches(in: text).map(\.payload) == Self.naive(terms, text).map(\.payload))
+        #expect(!batch.matches(in: text).isEmpty)
+    }
+}

@@ -13,7 +13,8 @@ final class MatchIndex: Sendable {
         var pdq = PDQMultiIndex<EntryID>()
         var trends: [EntryID: String] = [:]
         var matcher = TrendMatcher<EntryID>()
-        var matcherStale = false
+        /// Retracted terms still in `matcher` (filtered out of results until the next rebuild).
+        var deadTerms = 0
     }
 
     private let store: EntryStore
@@ -36,7 +37,7 @@ final class MatchIndex: Sendable {
                 trends[row.id] = row.signal.value
             }
             state.withLockedValue { s in
-                s = State(cursor: last, pdq: pdq, trends: trends, matcherStale: true)
+                s = State(cursor: last, pdq: pdq, trends: trends, matcher: TrendMatcher(terms: trends.lazy.map { ($0.value, $0.key) }))
             }
             return
         }
@@ -50,12 +51,22 @@ final class MatchIndex: Sendable {
                     guard let row = try store.signal(id), row.retractedBy == nil else { continue }
                     state.withLockedValue { s in
                         if row.signal.kind == .pdq, let h = PDQHash(hex: row.signal.value) { s.pdq.insert(h, for: id) }
-                        if row.signal.kind == .trend { s.trends[id] = row.signal.value; s.matcherStale = true }
+                        if row.signal.kind == .trend, s.trends.updateValue(row.signal.value, forKey: id) == nil {
+                            s.matcher.add(row.signal.value, id)  // incremental: no rebuild
+                        }
                     }
                 case .retracted:
                     state.withLockedValue { s in
                         s.pdq.remove(id)
-                        if s.trends.removeValue(forKey: id) != nil { s.matcherStale = true }
+                        if s.trends.removeValue(forKey: id) != nil {
+                            // The automaton cannot drop a term; it is filtered out of results,
+                            // and the automaton is rebuilt once a quarter of its terms are dead.
+                            s.deadTerms += 1
+                            if s.deadTerms > max(64, s.trends.count / 4) {
+                                s.matcher = TrendMatcher(terms: s.trends.lazy.map { ($0.value, $0.key) })
+                                s.deadTerms = 0
+                            }
+                        }
                     }
                 default:
                     break
@@ -74,13 +85,9 @@ final class MatchIndex: Sendable {
 
     /// Trend signals found in `text`.
     func trends(in text: String) -> [(payload: EntryID, matched: String)] {
-        let matcher = state.withLockedValue { s -> TrendMatcher<EntryID> in
-            if s.matcherStale {
-                s.matcher = TrendMatcher(terms: s.trends.lazy.map { ($0.value, $0.key) })
-                s.matcherStale = false
-            }
-            return s.matcher
-        }
-        return matcher.matches(in: text)
+        let matcher = state.withLockedValue { $0.matcher }
+        let found = matcher.matches(in: text)
+        guard !found.isEmpty else { return [] }
+        return state.withLockedValue { s in found.filter { s.trends[$0.payload] != nil } }
     }
 }

@@ -197,6 +197,25 @@ import Testing
         }
     }
 
+    @Test func trendsAddedOrRetractedLaterAreMatchedAccordingly() async throws {
+        let f = try APIFixture()
+        _ = try f.store.append([.plain(.publish(try Signal(kind: .trend, value: "#firstchallenge", category: "protection_of_minors/unsafe_challenges")))], by: f.signer)
+        try await f.app.test(.router) { client in
+            func matched(_ text: String) async throws -> [String] {
+                try await client.execute(uri: "/v1/match/text", method: .post, headers: .bearer(f.lookup), body: body(#"{"text":"\#(text)"}"#)) {
+                    try $0.json(TextMatchResponse.self).matches.map(\.signal.value)
+                }
+            }
+            #expect(try await matched("the #FirstChallenge and the second challenge") == ["#firstchallenge"])
+            // Added after the index was built: matchable on the next request (incremental add).
+            let second = try TestPublisher(store: f.store, signer: f.signer).publish(json: Array(#"{"kind":"trend","value":"second challenge","category":"protection_of_minors/unsafe_challenges"}"#.utf8))
+            #expect(try await matched("the #FirstChallenge and the second challenge") == ["#firstchallenge", "second challenge"])
+            // Retracted: no longer reported, though the automaton still holds the term.
+            try TestPublisher(store: f.store, signer: f.signer).retract(second, reason: "false positive")
+            #expect(try await matched("the #FirstChallenge and the second challenge") == ["#firstchallenge"])
+        }
+    }
+
     @Test func theStreamSendsChangesAsEventsAndResumesFromLastEventID() async throws {
         let f = try APIFixture()
         for v in ["#one", "#two"] {

@@ -229,6 +229,7 @@ case "ingest": try benchIngest()
 case "sync": try await benchSync()
 case "propagation": try await benchPropagation()
 case "pdq": benchPDQ()
+case "trends": benchTrends()
 default:
     print("""
         usage: coalition-bench sync [--entries N] [--authors N]
@@ -237,6 +238,8 @@ default:
         usage: coalition-bench propagation [--nodes N] [--entries N] [--seed N]
           N coalition run processes (default 32) in a random connected topology of degree 3-4;
           publishes entries (default 1000) at random nodes; p50 and p99 time until every node has each
+        usage: coalition-bench trends [--terms N] [--text-kib N] [--naive-kib N]
+          trend matching with N terms (default 100000): automaton MB/s vs a naive per-term scan
         usage: coalition-bench pdq [--hashes N] [--queries N] [--distance D]
           PDQ multi-index hashing: build time, queries/s on one core, recall vs brute force, peak RSS
         usage: coalition-bench ingest [--entries N] [--authors N] [--batch N] [--trials N] [--tail N]

@@ -77,23 +77,28 @@ public struct PDQMultiIndex<Key: Hashable & Sendable>: Sendable {
         guard radius >= 0, !keys.isEmpty else { return [] }
         let perTable = radius / Self.tables
         let probes = Self.masks(within: perTable)
-        var found: [UInt32: Int] = [:]
+        // A hash within `radius` shows up in every table where its substring is close enough,
+        // so hits are deduplicated, but only hits: the candidates that fail the distance check
+        // (nearly all of them) cost a popcount and no dictionary lookup.
+        var hits: [(slot: UInt32, distance: Int)] = []
         let (q0, q1, q2, q3) = query.words
         words.withUnsafeBufferPointer { w in
             for t in 0..<Self.tables {
                 let base = t * Self.bucketCount
                 let sub = Self.substring(query.words, t)
                 for mask in probes {
-                    for slot in buckets[base + (sub ^ mask)] where found[slot] == nil {
+                    for slot in buckets[base + (sub ^ mask)] {
                         let b = Int(slot) * 4
                         let d = (w[b] ^ q0).nonzeroBitCount + (w[b + 1] ^ q1).nonzeroBitCount
                             + (w[b + 2] ^ q2).nonzeroBitCount + (w[b + 3] ^ q3).nonzeroBitCount
-                        if d <= radius { found[slot] = d }
+                        if d <= radius { hits.append((slot, d)) }
                     }
                 }
             }
         }
-        return found.map { (keys[Int($0.key)], $0.value) }.sorted { $0.distance < $1.distance }
+        hits.sort { ($0.distance, $0.slot) < ($1.distance, $1.slot) }
+        var seen = Set<UInt32>()
+        return hits.compactMap { seen.insert($0.slot).inserted ? (keys[Int($0.slot)], $0.distance) : nil }
     }
 
     /// Every 16-bit mask with at most `bits` bits set: the substring values within that distance.

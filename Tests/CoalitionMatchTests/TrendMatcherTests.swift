@@ -1,4 +1,5 @@
 import CoalitionMatch
+import CoalitionTestSupport
 import Testing
 
 @Suite struct TrendMatcherTests {
@@ -51,16 +52,7 @@ import Testing
 /// The automaton against the definition: every term's token sequences (with the hashtag and
 /// run-together forms) looked for at every position of the text, one term at a time.
 @Suite struct TrendMatcherEquivalenceTests {
-    struct SplitMix { var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
+    private func below(_ rng: inout SeededRandom, _ n: Int) -> Int { Int.random(in: 0..<n, using: &rng) }
 
     static func naive(_ terms: [(String, Int)], _ text: String) -> [(payload: Int, matched: String)] {
         let tokens = TextFolding.tokens(text)
@@ -83,16 +75,16 @@ import Testing
 
     @Test("equals a per-term scan on random vocabularies, terms and texts", arguments: [1, 2, 3, 4, 5, 6, 7, 8])
     func equalsNaive(seed: UInt64) {
-        var rng = SplitMix(state: seed)
+        var rng = SeededRandom(seed: seed)
         let words = ["a", "b", "ab", "ba", "#a", "#ab", "#ba", "c", "ça", "ca", "🔥", "x"]
         var terms: [(String, Int)] = []
-        for i in 0..<(5 + rng.below(40)) {
-            let n = 1 + rng.below(4)
-            terms.append(((0..<n).map { _ in words[rng.below(words.count)] }.joined(separator: " "), i))
+        for i in 0..<(5 + below(&rng, 40)) {
+            let n = 1 + below(&rng, 4)
+            terms.append(((0..<n).map { _ in words[below(&rng, words.count)] }.joined(separator: " "), i))
         }
         let matcher = TrendMatcher(terms: terms.map { ($0.0, $0.1) })
         for _ in 0..<30 {
-            let text = (0..<rng.below(30)).map { _ in words[rng.below(words.count)] }.joined(separator: [" ", ", ", "  "][rng.below(3)])
+            let text = (0..<below(&rng, 30)).map { _ in words[below(&rng, words.count)] }.joined(separator: [" ", ", ", "  "][below(&rng, 3)])
             let got = matcher.matches(in: text)
             let want = Self.naive(terms, text)
             #expect(got.map(\.payload) == want.map(\.payload), "text: \(text)")

@@ -191,7 +191,7 @@ final class IngestWriter {
             st.bind(21, ChangeRecord.Kind.added.bit)
             st.bind(11, s.kind.name); st.bind(12, s.value); st.bind(13, s.category); st.bind(14, Int(s.severity.rawValue))
             st.bind(15, Int(s.tlp.rawValue)); st.bind(16, s.labels.joined(separator: "\n")); st.bind(17, s.expiresAt)
-            st.bind(18, s.note); st.bind(19, s.quality.map { Int($0) }); st.bind(20, item.indicatorStorageKey ?? s.indicator.storageKey)
+            st.bind(18, s.note); st.bind(19, s.quality.map { Int($0) }); st.bind(20, item.indicatorStorageKey)
         } else {
             st = insertEntry
             if let target { st.bind(11, target.bytes) } else { st.bind(11, nil as Int?) }

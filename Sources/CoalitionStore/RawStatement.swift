@@ -42,28 +42,33 @@ struct RawStatement {
     func execute() throws -> Int {
         defer { sqlite3_reset(handle) }
         let rc = sqlite3_step(handle)
-        guard rc == SQLITE_DONE else { throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))) }
+        guard rc == SQLITE_DONE else { throw failure(rc) }
         return Int(sqlite3_changes(sqlite3_db_handle(handle)))
     }
 
     /// Runs a query and hands the first row (if any) to `read`.
     func first<T>(_ read: (Row) -> T) throws -> T? {
         defer { sqlite3_reset(handle) }
-        let rc = sqlite3_step(handle)
-        if rc == SQLITE_DONE { return nil }
-        guard rc == SQLITE_ROW else { throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))) }
-        return read(Row(handle))
+        return try step() ? read(Row(handle)) : nil
     }
 
     /// Runs a query and hands every row to `read`.
     func forEach(_ read: (Row) throws -> Void) throws {
         defer { sqlite3_reset(handle) }
-        while true {
-            let rc = sqlite3_step(handle)
-            if rc == SQLITE_DONE { return }
-            guard rc == SQLITE_ROW else { throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))) }
-            try read(Row(handle))
-        }
+        while try step() { try read(Row(handle)) }
+    }
+
+    /// Steps the statement: true when a row is ready, false when done.
+    private func step() throws -> Bool {
+        let rc = sqlite3_step(handle)
+        if rc == SQLITE_DONE { return false }
+        guard rc == SQLITE_ROW else { throw failure(rc) }
+        return true
+    }
+
+    /// The error for a failed step, with SQLite's message.
+    private func failure(_ rc: Int32) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))))
     }
 
     /// Read access to the current row's columns.
@@ -73,7 +78,7 @@ struct RawStatement {
         func int64(_ i: Int32) -> Int64 { sqlite3_column_int64(handle, i) }
         func text(_ i: Int32) -> String {
             guard let p = sqlite3_column_text(handle, i) else { return "" }
-            return String(cString: p)
+            return String(decoding: UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(handle, i))), as: UTF8.self)
         }
         func blob(_ i: Int32) -> [UInt8] {
             let n = Int(sqlite3_column_bytes(handle, i))

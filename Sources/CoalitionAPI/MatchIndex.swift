@@ -56,8 +56,9 @@ final class MatchIndex: Sendable {
                         }
                     }
                 case .retracted:
+                    let hash = try store.signal(id).flatMap { $0.signal.kind == .pdq ? PDQHash(hex: $0.signal.value) : nil }
                     state.withLockedValue { s in
-                        s.pdq.remove(id)
+                        if let hash { s.pdq.remove(hash, for: id) }
                         if s.trends.removeValue(forKey: id) != nil {
                             // The automaton cannot drop a term; it is filtered out of results,
                             // and the automaton is rebuilt once a quarter of its terms are dead.

@@ -65,27 +65,41 @@ import Testing
 
     /// Multi-index hashing returns exactly what the linear scan returns, for every radius up to
     /// 64, through inserts, removals and replacements, with planted near-duplicates at 0–40 bits.
+    /// The index starts empty at the smallest layout and regrows it twice on the way to 70,000
+    /// hashes, so searches run on several layouts.
     @Test(arguments: [7, 8] as [UInt64])
     func multiIndexEqualsTheLinearScan(seed: UInt64) {
         var rng = SeededRandom(seed: seed)
         var linear = PDQIndex<Int>()
         var multi = PDQMultiIndex<Int>()
+        var stored: [Int: PDQHash] = [:]
         var queries: [PDQHash] = []
-        for key in 0..<3_000 {
+        let n = seed == 7 ? 70_000 : 3_000
+        for key in 0..<n {
             // Some hashes share substrings with others, so buckets hold more than one slot.
-            let h = key % 10 == 0 && key > 0 ? Self.flip(Self.random(&rng), bits: 3, &rng) : Self.random(&rng)
+            let h = key % 10 == 0 && key > 0 ? Self.flip(stored[key - 1]!, bits: 3, &rng) : Self.random(&rng)
             linear.insert(h, for: key)
             multi.insert(h, for: key)
-            if key % 25 == 0 { queries.append(Self.flip(h, bits: Int(rng.next() % 41), &rng)) }
+            stored[key] = h
+            if key % (n / 120) == 0 { queries.append(Self.flip(h, bits: Int(rng.next() % 41), &rng)) }
         }
-        for key in stride(from: 1, to: 3_000, by: 5) {
+        #expect(multi.layout.bits > SubstringLayout.minBits || n < 4 * (1 << SubstringLayout.minBits))
+        // Inserting a stored pair again changes nothing.
+        multi.insert(stored[0]!, for: 0)
+        #expect(multi.count == n)
+        for key in stride(from: 1, to: n, by: 5) {
             linear.remove(key)
-            multi.remove(key)
+            let removed = multi.remove(stored[key]!, for: key)
+            let removedAgain = multi.remove(stored[key]!, for: key)
+            #expect(removed && !removedAgain)
+            stored[key] = nil
         }
-        for key in stride(from: 2, to: 3_000, by: 9) {
+        for key in stride(from: 2, to: n, by: 9) {
             let h = Self.random(&rng)
             linear.insert(h, for: key)
+            if let old = stored[key] { multi.remove(old, for: key) }
             multi.insert(h, for: key)
+            stored[key] = h
         }
         #expect(multi.count == linear.count)
         for _ in 0..<20 { queries.append(Self.random(&rng)) }
@@ -96,6 +110,56 @@ import Testing
                 #expect(Set(a.map(\.key)) == Set(b.map(\.key)), "radius \(radius)")
                 #expect(a.map(\.distance) == b.map(\.distance))
             }
+        }
+        // A bulk-built index over the same pairs answers the same.
+        let pairs = stored.sorted { $0.key < $1.key }
+        let bulk = PDQMultiIndex(hashes: pairs.map(\.value), keys: pairs.map(\.key))
+        for q in queries {
+            #expect(Set(bulk.search(q, radius: 31).map(\.key)) == Set(linear.search(q, radius: 31).map(\.key)))
+        }
+    }
+
+    /// The layout: widths add up to 256, widest first, about log₂ N bits each, and the probe
+    /// radii satisfy the pigeonhole bound: for every radius, any split of that many differing
+    /// bits over the tables leaves some table within its probe radius.
+    @Test func layoutCoversAllBitsAndEveryRadius() {
+        for expected in [0, 1_000, 100_000, 1_000_000, 10_000_000, 100_000_000] {
+            let layout = SubstringLayout(expectedCount: expected)
+            #expect(layout.widths.reduce(0, +) == 256)
+            #expect(layout.widths == layout.widths.sorted(by: >))
+            #expect((SubstringLayout.minBits...SubstringLayout.maxBits).contains(layout.bits))
+            for radius in 0...64 {
+                // The worst split puts one more bit than the probe radius in every table.
+                let worst = (0..<layout.tableCount).reduce(0) { $0 + layout.probeRadius(table: $1, radius: radius) + 1 }
+                #expect(worst == radius + 1, "layout \(layout.bits), radius \(radius)")
+            }
+        }
+        #expect(SubstringLayout(expectedCount: 10_000_000).widths == [22, 22, 22, 22] + Array(repeating: 21, count: 8))
+        #expect(SubstringLayout(expectedCount: 1_000_000).tableCount == 12)
+        // Substrings read the right bits, across word boundaries too.
+        let h = PDQHash(words: (0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210, 0, .max))
+        let layout = SubstringLayout(bits: 21)
+        var bits = ""
+        for t in 0..<layout.tableCount {
+            let s = String(layout.substring(h, t), radix: 2)
+            bits += String(repeating: "0", count: layout.widths[t] - s.count) + s
+        }
+        let expected = [h.words.0, h.words.1, h.words.2, h.words.3].map { w in
+            let s = String(w, radix: 2)
+            return String(repeating: "0", count: 64 - s.count) + s
+        }.joined()
+        #expect(bits == expected)
+    }
+
+    /// Masks come fewest bits first, each once, and exactly the values within the distance.
+    @Test func masksEnumerateEveryValueWithinTheDistance() {
+        for (width, bits) in [(8, 0), (8, 2), (12, 3), (21, 2)] {
+            var masks: [Int] = []
+            SubstringLayout.forEachMask(width: width, within: bits) { masks.append($0) }
+            let expected = (0..<(1 << width)).filter { $0.nonzeroBitCount <= bits }
+            #expect(Set(masks) == Set(expected))
+            #expect(masks.count == expected.count)
+            #expect(masks.map(\.nonzeroBitCount) == masks.map(\.nonzeroBitCount).sorted())
         }
     }
 }

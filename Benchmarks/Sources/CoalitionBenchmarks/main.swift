@@ -228,7 +228,7 @@ switch command {
 case "ingest": try benchIngest()
 case "sync": try await benchSync()
 case "propagation": try await benchPropagation()
-case "pdq": benchPDQ()
+case "pdq": try benchPDQ()
 case "trends": benchTrends()
 default:
     print("""
@@ -240,8 +240,11 @@ default:
           publishes entries (default 1000) at random nodes; p50 and p99 time until every node has each
         usage: coalition-bench trends [--terms N] [--text-kib N] [--naive-kib N]
           trend matching with N terms (default 100000): automaton MB/s vs a naive per-term scan
-        usage: coalition-bench pdq [--hashes N] [--queries N] [--distance D]
-          PDQ multi-index hashing: build time, queries/s on one core, recall vs brute force, peak RSS
+        usage: coalition-bench pdq [--hashes N[,N…]] [--queries N] [--distance D] [--no-threatexchange]
+          PDQ multi-index hashing at each size (default 1000000,10000000), each in a child process:
+          build time, queries/s on one core, recall vs brute force, peak RSS, insert/remove cost,
+          and python-threatexchange's default PDQ index on the same data with the ratios (installs
+          it with pip into Benchmarks/.venv-threatexchange on first use)
         usage: coalition-bench ingest [--entries N] [--authors N] [--batch N] [--trials N] [--tail N]
                                       [--breakdown [--no-bulk] [--memory]] [--profile-commit]
           --entries N       entries to ingest (default 200000), from --authors N authors (default 10)

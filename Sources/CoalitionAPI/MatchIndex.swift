@@ -1,94 +1,160 @@
 import CoalitionCore
 import CoalitionMatch
 import CoalitionStore
+import Foundation
 import NIOConcurrencyHelpers
 
-/// The in-memory lookup indexes of the API: every non-retracted PDQ hash (multi-index hashing,
-/// exact radius search)
-/// and every non-retracted trend (text matcher). They follow the store's change feed, so a
-/// signal that arrives by gossip is matchable on the next request. Expiry is checked per match.
+/// The in-memory lookup indexes of the API:
+/// - every non-retracted PDQ hash (multi-index hashing, exact radius search);
+/// - the indicator key of every stored signal (a filter that answers "unknown" for exact kinds
+///   without a database read; known ones are then read from the store);
+/// - every non-retracted trend (the text matcher).
+///
+/// They follow the store's change feed, so a signal that arrives by gossip or is published is
+/// matchable on the next request. The first load streams the store once (no row objects) and
+/// builds the PDQ index in bulk on all cores. Searches share a readers–writer lock, so lookups
+/// run on every core at once. Expiry is checked per match.
 final class MatchIndex: Sendable {
     private struct State {
         var cursor: Int64 = -1
         var pdq = PDQMultiIndex<EntryID>()
+        var exact = ExactKeySet()
         var trends: [EntryID: String] = [:]
         var matcher = TrendMatcher<EntryID>()
         /// Retracted terms still in `matcher` (filtered out of results until the next rebuild).
         var deadTerms = 0
     }
 
+    /// What the first load found, and how long it took.
+    struct LoadReport: Sendable {
+        var pdq = 0, exactKeys = 0, trends = 0
+        var seconds = 0.0
+    }
+
     private let store: EntryStore
-    private let state = NIOLockedValueBox(State())
+    private let state = ReadWriteLock(State())
+    /// Serialises loading and applying changes (searches only take the read lock meanwhile).
+    private let updating = NIOLock()
+    /// The store's commit count and the time when the indexes were last brought up to date: a
+    /// request skips the database check when nothing was committed in this process since, and
+    /// the last check is under a millisecond old (writes by other processes, such as the CLI,
+    /// are seen within that millisecond).
+    private let checked = NIOLockedValueBox((commits: UInt64.max, at: 0.0))
+    private let loaded = NIOLockedValueBox(false)
+    private let loading = NIOLockedValueBox(false)
 
     init(store: EntryStore) { self.store = store }
 
-    /// Brings the indexes up to the store's latest entry (a full load the first time).
-    func refresh() throws {
-        let last = try store.lastLocalSeq()
-        let cursor = state.withLockedValue { $0.cursor }
-        guard last != cursor else { return }
-        if cursor < 0 {
-            var pdq = PDQMultiIndex<EntryID>()
-            var trends: [EntryID: String] = [:]
-            for row in try store.listSignals(kind: .pdq, includeInactive: true, limit: .max) where row.retractedBy == nil {
-                if let h = PDQHash(hex: row.signal.value) { pdq.insert(h, for: row.id) }
+    /// Whether the first load has finished.
+    var isLoaded: Bool { loaded.withLockedValue { $0 } }
+    /// Whether the first load is running now.
+    var isLoading: Bool { loading.withLockedValue { $0 } }
+
+    /// Brings the indexes up to the store's latest entry (the full load the first time).
+    @discardableResult
+    func refresh() throws -> LoadReport? {
+        let commits = store.commitCount
+        let started = Self.seconds()
+        if checked.withLockedValue({ $0.commits == commits && started - $0.at < 0.001 }) { return nil }
+        let report = try updating.withLock { () throws -> LoadReport? in
+            if !isLoaded {
+                loading.withLockedValue { $0 = true }
+                defer { loading.withLockedValue { $0 = false } }
+                let report = try load()
+                loaded.withLockedValue { $0 = true }
+                return report
             }
-            for row in try store.listSignals(kind: .trend, includeInactive: true, limit: .max) where row.retractedBy == nil {
-                trends[row.id] = row.signal.value
-            }
-            state.withLockedValue { s in
-                s = State(cursor: last, pdq: pdq, trends: trends, matcher: TrendMatcher(terms: trends.lazy.map { ($0.value, $0.key) }))
-            }
-            return
+            try applyChanges()
+            return nil
         }
-        var from = cursor
+        checked.withLockedValue { $0 = (commits, started) }
+        return report
+    }
+
+    private static func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+    /// The first load: one streaming pass per index, then a bulk build of the PDQ index.
+    private func load() throws -> LoadReport {
+        let started = Self.seconds()
+        // Changes committed during the load are applied afterwards from this cursor (applying
+        // one twice is harmless: every index ignores a repeated insertion).
+        let cursor = try store.lastLocalSeq()
+        var exact = ExactKeySet()
+        try store.forEachIndicatorKey { exact.insert(UInt64(bitPattern: $0)) }
+        var hashes: [PDQHash] = [], ids: [EntryID] = []
+        var trends: [EntryID: String] = [:]
+        try store.forEachLiveSignal(kinds: [.pdq, .trend]) { id, kind, value in
+            if kind == .trend {
+                trends[id] = value
+            } else if let h = PDQHash(hex: value) {
+                hashes.append(h)
+                ids.append(id)
+            }
+        }
+        let pdq = PDQMultiIndex(hashes: hashes, keys: ids)
+        let matcher = TrendMatcher(terms: trends.lazy.map { ($0.value, $0.key) })
+        state.write { $0 = State(cursor: cursor, pdq: pdq, exact: exact, trends: trends, matcher: matcher) }
+        try applyChanges()
+        return LoadReport(pdq: pdq.count, exactKeys: exact.count, trends: trends.count, seconds: Self.seconds() - started)
+    }
+
+    /// Applies the change feed after the indexes' cursor.
+    private func applyChanges() throws {
+        let last = try store.lastLocalSeq()
+        var from = state.read { $0.cursor }
+        guard last != from else { return }
         while true {
             let changes = try store.changes(after: from, limit: 5000)
             for change in changes {
-                guard let id = change.signal else { continue }
-                switch change.kind {
-                case .added:
-                    guard let row = try store.signal(id), row.retractedBy == nil else { continue }
-                    state.withLockedValue { s in
-                        if row.signal.kind == .pdq, let h = PDQHash(hex: row.signal.value) { s.pdq.insert(h, for: id) }
-                        if row.signal.kind == .trend, s.trends.updateValue(row.signal.value, forKey: id) == nil {
-                            s.matcher.add(row.signal.value, id)  // incremental: no rebuild
+                guard let id = change.signal, change.kind == .added || change.kind == .retracted,
+                      let row = try store.signal(id) else { continue }
+                let kind = row.signal.kind, value = row.signal.value
+                let key = kind == .pdq ? PDQHash(hex: value) : nil
+                let indicator = change.kind == .added ? UInt64(bitPattern: IndicatorKey(kind: kind, value: value).storageKey) : 0
+                state.write { s in
+                    if change.kind == .added {
+                        s.exact.insert(indicator)
+                        guard row.retractedBy == nil else { return }
+                        if let key { s.pdq.insert(key, for: id) }
+                        if kind == .trend, s.trends.updateValue(value, forKey: id) == nil {
+                            s.matcher.add(value, id)  // incremental: no rebuild
+                        }
+                        return
+                    }
+                    if let key { s.pdq.remove(key, for: id) }
+                    if s.trends.removeValue(forKey: id) != nil {
+                        // The automaton cannot drop a term; it is filtered out of results, and
+                        // the automaton is rebuilt once a quarter of its terms are dead.
+                        s.deadTerms += 1
+                        if s.deadTerms > max(64, s.trends.count / 4) {
+                            s.matcher = TrendMatcher(terms: s.trends.lazy.map { ($0.value, $0.key) })
+                            s.deadTerms = 0
                         }
                     }
-                case .retracted:
-                    let hash = try store.signal(id).flatMap { $0.signal.kind == .pdq ? PDQHash(hex: $0.signal.value) : nil }
-                    state.withLockedValue { s in
-                        if let hash { s.pdq.remove(hash, for: id) }
-                        if s.trends.removeValue(forKey: id) != nil {
-                            // The automaton cannot drop a term; it is filtered out of results,
-                            // and the automaton is rebuilt once a quarter of its terms are dead.
-                            s.deadTerms += 1
-                            if s.deadTerms > max(64, s.trends.count / 4) {
-                                s.matcher = TrendMatcher(terms: s.trends.lazy.map { ($0.value, $0.key) })
-                                s.deadTerms = 0
-                            }
-                        }
-                    }
-                default:
-                    break
                 }
             }
             guard let next = changes.last?.cursor, changes.count == 5000 else { break }
             from = next
         }
-        state.withLockedValue { $0.cursor = max($0.cursor, last) }
+        state.write { $0.cursor = max($0.cursor, last) }
     }
 
     /// Stored PDQ signals within `radius` of `hash`.
     func pdq(_ hash: PDQHash, radius: Int) -> [(key: EntryID, distance: Int)] {
-        state.withLockedValue { $0.pdq.search(hash, radius: radius) }
+        state.read { $0.pdq.search(hash, radius: radius) }
+    }
+
+    /// Whether a signal of this indicator may be stored: false means certainly not.
+    func mayContain(_ indicator: IndicatorKey) -> Bool {
+        let key = UInt64(bitPattern: indicator.storageKey)
+        return state.read { $0.exact.contains(key) }
     }
 
     /// Trend signals found in `text`.
     func trends(in text: String) -> [(payload: EntryID, matched: String)] {
-        let matcher = state.withLockedValue { $0.matcher }
+        let matcher = state.read { $0.matcher }
         let found = matcher.matches(in: text)
         guard !found.isEmpty else { return [] }
-        return state.withLockedValue { s in found.filter { s.trends[$0.payload] != nil } }
+        return state.read { s in found.filter { s.trends[$0.payload] != nil } }
     }
 }

@@ -19,6 +19,10 @@ public func buildRouter(_ env: APIEnvironment, configuration: APIConfiguration =
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: await env.metrics.render())))
     }
     router.get("/readyz") { _, _ -> Health in
+        // Not ready while the match indexes load (seconds with millions of signals stored).
+        if !env.index.isLoaded, env.index.isLoading {
+            throw Problem(.serviceUnavailable, "loading the match indexes")
+        }
         try env.index.refresh()
         return Health(status: "ready")
     }
@@ -218,8 +222,13 @@ struct APIHandlers: Sendable {
         do { canonical = try SignalRules.canonicalValue(item.value, kind: kind) } catch {
             throw Problem(.badRequest, error.message, field: prefix + "value")
         }
+        try env.index.refresh()
         let own = try env.overrides.get(kind: kind, value: canonical)
-        let rows = own?.action == .ignore ? [] : try env.store.signals(kind: kind, value: canonical).filter { o.includeInactive || isActive($0, now: now) }
+        // The in-memory filter answers for values that were never stored (most lookups) without
+        // a database read; the others read their rows.
+        let indicator = IndicatorKey(kind: kind, value: canonical)
+        let rows = own?.action == .ignore || !env.index.mayContain(indicator)
+            ? [] : try env.store.signals(kind: kind, value: canonical).filter { o.includeInactive || isActive($0, now: now) }
         return result(item, canonical: canonical, matches: try rows.map { SignalMatch(distance: nil, signal: try view($0)) },
                       override: own?.action.rawValue, flag: own?.action == .flag, now: now)
     }

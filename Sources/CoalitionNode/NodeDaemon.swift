@@ -24,6 +24,8 @@ public final class NodeDaemon: Sendable {
     let admin: AdminSocketService
     /// The HTTP API, unless `api.listen` is empty.
     let api: (any Service)?
+    /// Loads the API's match indexes at start, when the API is enabled.
+    let warmUp: IndexWarmUp?
     let logger: Logger
     /// The configuration as last (re)loaded.
     private let current: NIOLockedValueBox<NodeConfiguration>
@@ -45,6 +47,7 @@ public final class NodeDaemon: Sendable {
         }
         if config.api.listen.isEmpty {
             api = nil
+            warmUp = nil
         } else {
             let address = try HostPort(parsing: config.api.listen)
             var apiConfig = APIConfiguration()
@@ -58,6 +61,7 @@ public final class NodeDaemon: Sendable {
                 publisher: NodePublisher(directory: directory, pushed: { gossip.entriesApplied() }),
                 status: { await holder.daemon?.statusJSON() ?? Array("{}".utf8) },
                 metrics: APIMetrics(snapshot: { await holder.daemon?.metricSamples() ?? [] }))
+            warmUp = IndexWarmUp(env: env, logger: logger)
             let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .milliseconds(Int64(config.api.idleTimeoutSeconds * 1000))))
             let server = try Self.apiServer(http1, config: config.api, directory: directory.path)
             api = Application(router: buildRouter(env, configuration: apiConfig), server: server,
@@ -69,7 +73,9 @@ public final class NodeDaemon: Sendable {
 
     /// The services to run, in start order (storage is already open): gossip, then the admin
     /// socket, then the SIGHUP watcher.
-    public var services: [any Service] { [gossip] + (api.map { [$0] } ?? []) + [admin, HangupReloader(daemon: self)] }
+    public var services: [any Service] {
+        [gossip] + (api.map { [$0] } ?? []) + (warmUp.map { [$0] } ?? []) + [admin, HangupReloader(daemon: self)]
+    }
 
     /// Re-reads `coalition.yaml` and applies peers and members without a restart.
     /// - Returns: a one-line summary.
@@ -239,6 +245,30 @@ extension HostPort {
 /// Breaks the init-time cycle between the daemon and its admin handler.
 private final class WeakGossip: @unchecked Sendable {
     weak var daemon: NodeDaemon?
+}
+
+/// Loads the API's match indexes when the node starts, off the cooperative thread pool (it is
+/// seconds of CPU and reads with millions of signals stored), logs what it loaded and how long
+/// it took, then idles until shutdown. `/readyz` answers 503 until the load is done.
+struct IndexWarmUp: Service {
+    let env: APIEnvironment
+    let logger: Logger
+
+    func run() async throws {
+        let env = self.env, logger = self.logger
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                do {
+                    let summary = try env.loadIndexes()
+                    logger.info("\(summary)")
+                } catch {
+                    logger.error("loading the match indexes failed (they load on the next request instead): \(error)")
+                }
+                done.resume()
+            }
+        }
+        try? await gracefulShutdown()
+    }
 }
 
 /// Reloads the configuration on SIGHUP, the conventional signal for it (`systemctl reload`).

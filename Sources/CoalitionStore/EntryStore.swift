@@ -3,6 +3,7 @@ import CoalitionCrypto
 import Foundation
 import GRDB
 import Logging
+import Synchronization
 
 /// The node's repository: verifies, stores and merges entries, and answers queries about the
 /// merged state. Thread-safe; writes are serialised by SQLite (also across processes, so the
@@ -13,6 +14,7 @@ public final class EntryStore: Sendable {
     /// The key sealed entries are opened with (this node's member key), if any.
     public let reader: Signer?
     private let logger: Logger
+    private let commits = Atomic<UInt64>(0)
 
     /// - Parameters:
     ///   - reader: this node's key; sealed entries addressed to it are decrypted and applied.
@@ -21,6 +23,11 @@ public final class EntryStore: Sendable {
         self.reader = reader
         self.logger = logger
     }
+
+    /// How many write transactions this store object has committed (or tried to): a cheap way
+    /// for in-process readers, such as the API's match indexes, to notice that something may
+    /// have changed. Writes by other processes are not counted.
+    public var commitCount: UInt64 { commits.load(ordering: .acquiring) }
 
     // MARK: - Writing
 
@@ -158,6 +165,7 @@ public final class EntryStore: Sendable {
             report.rejected = rollback.report.rejected
             report.rolledBack = true
         }
+        commits.add(1, ordering: .releasing)
         report.rejected = (early + report.rejected).sorted { $0.index < $1.index }
         logRejections(report)
         if report.applied > 0 {
@@ -186,6 +194,7 @@ public final class EntryStore: Sendable {
     @discardableResult
     public func append(_ drafts: [Draft], by signer: Signer, now: Int64 = .nowMillis) throws -> [Entry] {
         let reader = self.reader
+        defer { commits.add(1, ordering: .releasing) }
         return try database.writer.write { db in
             let author = signer.publicKey
             var seq: UInt64 = 0
@@ -387,6 +396,30 @@ public final class EntryStore: Sendable {
                 }
             }
             return out
+        }
+    }
+
+    /// The indicator key (``IndicatorKey/storageKey``) of every stored signal, retracted or not,
+    /// streamed from the covering index without materialising rows: the start-up load of the
+    /// API's exact-lookup filter.
+    public func forEachIndicatorKey(_ body: (Int64) throws -> Void) throws {
+        try database.writer.read { db in
+            try RawStatement(db, "SELECT indicatorKey FROM entry WHERE indicatorKey IS NOT NULL").forEach { row in
+                try body(row.int64(0))
+            }
+        }
+    }
+
+    /// Every signal of `kinds` that is not retracted, as (ID, kind, value), streamed in store
+    /// order without materialising rows: the start-up load of the API's PDQ and trend indexes.
+    public func forEachLiveSignal(kinds: [SignalKind], _ body: (EntryID, SignalKind, String) throws -> Void) throws {
+        let byName = Dictionary(kinds.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let list = kinds.map { "'\($0.name)'" }.joined(separator: ",")
+        try database.writer.read { db in
+            try RawStatement(db, "SELECT id, kind, value FROM entry WHERE kind IN (\(list)) AND retractedBy IS NULL ORDER BY localSeq").forEach { row in
+                guard let kind = byName[row.text(1)] else { return }
+                try body(try EntryID(bytes: row.blob(0)), kind, row.text(2))
+            }
         }
     }
 

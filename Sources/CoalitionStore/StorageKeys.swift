@@ -9,8 +9,9 @@ extension EntryID {
 }
 
 extension IndicatorKey {
-    /// The first 8 bytes of SHA-256(kind ‖ 0x00 ‖ value), as the `indicatorKey` index column.
-    var storageKey: Int64 {
+    /// The first 8 bytes of SHA-256(kind ‖ 0x00 ‖ value), as the `indicatorKey` index column
+    /// (also the key of the API's in-memory exact-lookup filter).
+    public var storageKey: Int64 {
         let digest = SHA256.hash(Array(kind.name.utf8) + [0] + Array(value.utf8))
         return Int64(bitPattern: digest.prefix(8).reduce(0) { $0 << 8 | UInt64($1) })
     }

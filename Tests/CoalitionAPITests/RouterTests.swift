@@ -216,6 +216,34 @@ import Testing
         }
     }
 
+    /// Exact lookups go through the in-memory indicator filter: stored values are found, others
+    /// are not, a value stored later by this process is found on the next request, and one
+    /// stored by another writer (another store object on the same database, as the CLI would be)
+    /// within a few milliseconds.
+    @Test func exactLookupsSeeSignalsStoredLaterByThisOrAnotherWriter() async throws {
+        let f = try APIFixture()
+        let md5 = "0123456789abcdef0123456789abcdef"
+        _ = try f.store.append([.plain(.publish(try Signal(kind: .md5, value: md5, category: "protection_of_minors")))], by: f.signer)
+        try await f.app.test(.router) { client in
+            func matches(_ kind: String, _ value: String) async throws -> Int {
+                try await client.execute(uri: "/v1/lookup?kind=\(kind)&value=\(value)", method: .get, headers: .bearer(f.lookup)) {
+                    #expect($0.status == .ok)
+                    return try $0.json(LookupResponse.self).results[0].matches.count
+                }
+            }
+            #expect(try await matches("md5", md5.uppercased()) == 1)
+            #expect(try await matches("md5", String(md5.reversed())) == 0)
+            let sha = String(repeating: "ab", count: 32)
+            #expect(try await matches("sha256", sha) == 0)
+            _ = try f.store.append([.plain(.publish(try Signal(kind: .sha256, value: sha, category: "protection_of_minors")))], by: f.signer)
+            #expect(try await matches("sha256", sha) == 1)
+            let other = EntryStore(database: f.store.database, reader: nil)
+            _ = try other.append([.plain(.publish(try Signal(kind: .url, value: "https://example.org/x", category: "protection_of_minors")))], by: Signer())
+            try await Task.sleep(for: .milliseconds(5))
+            #expect(try await matches("url", "HTTPS://Example.org:443/x") == 1)
+        }
+    }
+
     @Test func theStreamSendsChangesAsEventsAndResumesFromLastEventID() async throws {
         let f = try APIFixture()
         for v in ["#one", "#two"] {

@@ -227,9 +227,10 @@ struct APIHandlers: Sendable {
         // The in-memory filter answers for values that were never stored (most lookups) without
         // a database read; the others read their rows.
         let indicator = IndicatorKey(kind: kind, value: canonical)
-        let rows = own?.action == .ignore || !env.index.mayContain(indicator)
-            ? [] : try env.store.signals(kind: kind, value: canonical).filter { o.includeInactive || isActive($0, now: now) }
-        return result(item, canonical: canonical, matches: try rows.map { SignalMatch(distance: nil, signal: try view($0)) },
+        let all = own?.action == .ignore || !env.index.mayContain(indicator) ? [] : try env.store.signals(kind: kind, value: canonical)
+        let rows = all.filter { o.includeInactive || isActive($0, now: now) }
+        return result(item, canonical: canonical,
+                      matches: try rows.map { SignalMatch(distance: nil, signal: try SignalView($0, store: env.store, name: env.names, now: now, sources: all)) },
                       override: own?.action.rawValue, flag: own?.action == .flag, now: now)
     }
 

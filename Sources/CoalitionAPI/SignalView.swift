@@ -43,7 +43,9 @@ public struct SignalView: Codable, Sendable, Equatable {
     public var sources: [Source]
 
     /// Builds the view of a stored signal; `name` gives a display name for an author.
-    public init(_ row: SignalRow, store: EntryStore, name: (PublicKey) -> String, now: Int64 = .nowMillis) throws {
+    /// - Parameter sources: every signal of the same indicator, when the caller has read them
+    ///   already (a lookup has); otherwise they are read from the store.
+    public init(_ row: SignalRow, store: EntryStore, name: (PublicKey) -> String, now: Int64 = .nowMillis, sources: [SignalRow]? = nil) throws {
         let s = row.signal
         id = row.id.hex
         kind = s.kind.name
@@ -65,7 +67,7 @@ public struct SignalView: Codable, Sendable, Equatable {
         verdict = Verdict(confirms: ops.count { $0.stance == .confirm }, disputes: ops.count { $0.stance == .dispute }).rawValue
         opinions = ops.map { OpinionView(author: MemberID(publicKey: $0.author).description, authorName: name($0.author),
                                          stance: $0.stance.description, note: $0.note, at: Self.time($0.timestamp)) }
-        sources = try store.signals(kind: s.kind, value: s.value).map {
+        self.sources = try (sources ?? store.signals(kind: s.kind, value: s.value)).map {
             Source(signal: $0.id.hex, author: MemberID(publicKey: $0.author).description, authorName: name($0.author),
                    publishedAt: Self.time($0.publishedAt), status: Self.status($0, now: now))
         }
@@ -77,10 +79,30 @@ public struct SignalView: Codable, Sendable, Equatable {
         return "active"
     }
 
-    /// RFC 3339 UTC with milliseconds.
+    /// RFC 3339 UTC with milliseconds, as `ISO8601DateFormatter` with fractional seconds writes
+    /// it, without creating a formatter per call (which dominated lookup responses).
     public static func time(_ ms: Int64) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
+        // Floor division, so times before 1970 come out right too.
+        func floorDivision(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
+            let (q, r) = a.quotientAndRemainder(dividingBy: b)
+            return r < 0 ? (q - 1, r + b) : (q, r)
+        }
+        let (seconds, millis) = floorDivision(ms, 1000)
+        let (days, secondOfDay) = floorDivision(seconds, 86_400)
+        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func pad(_ v: Int64, _ width: Int) -> String {
+            let s = String(v)
+            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
     }
 }

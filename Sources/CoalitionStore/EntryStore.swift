@@ -239,15 +239,15 @@ public final class EntryStore: Sendable {
     /// One signal by ID.
     public func signal(_ id: EntryID) throws -> SignalRow? {
         try database.writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(SignalRow.columns) FROM signal WHERE idKey = ? AND id = ?", arguments: [id.storageKey, id.data]).map(SignalRow.init)
+            try db.row("SELECT \(SignalRow.columns) FROM signal WHERE idKey = ? AND id = ?", [id.storageKey, id.data]).map(SignalRow.init)
         }
     }
 
     /// Every signal of an indicator (kind, canonical value), active or not, sorted by ID.
     public func signals(kind: SignalKind, value: String) throws -> [SignalRow] {
         try database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(SignalRow.columns) FROM signal WHERE indicatorKey = ? AND kind = ? AND value = ? ORDER BY id",
-                             arguments: [IndicatorKey(kind: kind, value: value).storageKey, kind.name, value]).map(SignalRow.init)
+            try db.rows("SELECT \(SignalRow.columns) FROM signal WHERE indicatorKey = ? AND kind = ? AND value = ? ORDER BY id",
+                        [IndicatorKey(kind: kind, value: value).storageKey, kind.name, value]).map(SignalRow.init)
         }
     }
 
@@ -281,7 +281,7 @@ public final class EntryStore: Sendable {
     /// The winning opinions on a signal, sorted by author.
     public func opinions(on target: EntryID) throws -> [OpinionRow] {
         try database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM opinion WHERE target = ? ORDER BY author", arguments: [target.data]).map { row in
+            try db.rows("SELECT * FROM opinion WHERE target = ? ORDER BY author", [target.data]).map { row in
                 OpinionRow(author: try PublicKey(bytes: row["author"] as Data), target: target,
                            entry: try EntryID(bytes: row["entry"] as Data), seq: UInt64(row["seq"] as Int64),
                            stance: Opinion.Stance(rawValue: UInt8(row["stance"] as Int)) ?? .seen,
@@ -373,7 +373,7 @@ public final class EntryStore: Sendable {
 
     /// The highest local arrival number (the change-feed cursor of the newest entry), or 0.
     public func lastLocalSeq() throws -> Int64 {
-        try database.writer.read { db in try Int64.fetchOne(db, sql: "SELECT max(localSeq) FROM entry") ?? 0 }
+        try database.writer.read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(localSeq) FROM entry")) ?? 0 }
     }
 
     /// Changes caused by entries after `cursor`, oldest first, for at most `limit` entries.

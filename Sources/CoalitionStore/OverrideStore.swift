@@ -46,7 +46,7 @@ public struct OverrideStore: Sendable {
 
     public func get(kind: SignalKind, value: String) throws -> LocalOverride? {
         try database.writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM localOverride WHERE kind = ? AND value = ?", arguments: [kind.name, value]).map(Self.make)
+            try db.row("SELECT * FROM localOverride WHERE kind = ? AND value = ?", [kind.name, value]).map(Self.make)
         }
     }
 

@@ -81,7 +81,7 @@ public struct TokenStore: Sendable {
         guard plaintext.hasPrefix("coal_"), plaintext.utf8.count < 100 else { return nil }
         let hash = Data(SHA256.hash(Array(plaintext.utf8)))
         return try database.writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM apiToken WHERE hash = ? AND revokedAt IS NULL", arguments: [hash]).map(Self.token)
+            try db.row("SELECT * FROM apiToken WHERE hash = ? AND revokedAt IS NULL", [hash]).map(Self.token)
         }
     }
 

@@ -421,3 +421,17 @@ import Testing
         }
     }
 }
+
+/// The hand-written RFC 3339 formatter writes what Foundation's ISO 8601 formatter writes (from
+/// the Gregorian reform on: before 1582 Foundation switches to the Julian calendar, while RFC 3339
+/// and this formatter stay proleptic Gregorian).
+@Test func signalTimesAreFormattedAsFoundationFormatsThem() {
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    var rng = SeededRandom(seed: 9)
+    let samples: [Int64] = [0, 1, -1, 999, -1000, 951_782_400_000, 1_767_225_600_000, 4_102_444_799_999, -11_000_000_000_000]
+        + (0..<2_000).map { _ in Int64(rng.next() % 8_000_000_000_000) - 2_000_000_000_000 }
+    for ms in samples {
+        #expect(SignalView.time(ms) == f.string(from: Date(timeIntervalSince1970: Double(ms) / 1000)), "\(ms)")
+    }
+}

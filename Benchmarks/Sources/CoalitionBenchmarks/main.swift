@@ -230,6 +230,7 @@ case "sync": try await benchSync()
 case "propagation": try await benchPropagation()
 case "pdq": try benchPDQ()
 case "trends": benchTrends()
+case "http": try benchHTTP()
 default:
     print("""
         usage: coalition-bench sync [--entries N] [--authors N]
@@ -238,6 +239,10 @@ default:
         usage: coalition-bench propagation [--nodes N] [--entries N] [--seed N]
           N coalition run processes (default 32) in a random connected topology of degree 3-4;
           publishes entries (default 1000) at random nodes; p50 and p99 time until every node has each
+        usage: coalition-bench http [--signals N] [--seconds N] [--connections N]
+          a coalition run process with N stored signals (default 1000000): start-up time and RSS,
+          wrk on GET /v1/lookup and POST /v1/lookup (100 items), p99, freshness; and the
+          exact-lookup filter in process at 10M keys (needs wrk and the coalition binary)
         usage: coalition-bench trends [--terms N] [--text-kib N] [--naive-kib N]
           trend matching with N terms (default 100000): automaton MB/s vs a naive per-term scan
         usage: coalition-bench pdq [--hashes N[,N…]] [--queries N] [--distance D] [--no-threatexchange]

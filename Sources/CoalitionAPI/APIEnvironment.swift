@@ -48,6 +48,8 @@ public struct APIEnvironment: Sendable {
     /// Metrics for `GET /metrics`.
     public var metrics: APIMetrics
     let index: MatchIndex
+    let tokenCache: TokenCache
+    let overrideCache: OverrideCache
 
     public init(store: EntryStore, tokens: TokenStore, names: @escaping @Sendable (PublicKey) -> String,
                 publisher: (any SignalPublisher)? = nil, status: (@Sendable () async throws -> [UInt8])? = nil,
@@ -60,6 +62,8 @@ public struct APIEnvironment: Sendable {
         self.status = status
         self.metrics = metrics
         self.index = MatchIndex(store: store)
+        self.tokenCache = TokenCache(tokens: tokens)
+        self.overrideCache = OverrideCache(overrides: overrides)
     }
 
     /// Loads the match indexes (PDQ, exact-lookup filter, trends) now, rather than on the first

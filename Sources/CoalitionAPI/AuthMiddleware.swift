@@ -1,11 +1,12 @@
 import CoalitionStore
 import Hummingbird
 
-/// Authenticates `Authorization: Bearer coal_…` against the token store (hashes only) and
+/// Authenticates `Authorization: Bearer coal_…` against the token store (hashes only, through
+/// a one-second cache) and
 /// applies the per-token rate limit. Scopes are checked by each route.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
-    let tokens: TokenStore
+    let tokens: TokenCache
     let limiter: RateLimiter
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

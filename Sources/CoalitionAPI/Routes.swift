@@ -26,7 +26,7 @@ public func buildRouter(_ env: APIEnvironment, configuration: APIConfiguration =
         try env.index.refresh()
         return Health(status: "ready")
     }
-    let v1 = router.group("v1").add(middleware: AuthMiddleware(tokens: env.tokens, limiter: RateLimiter(perSecond: configuration.requestsPerSecond, burst: configuration.burst)))
+    let v1 = router.group("v1").add(middleware: AuthMiddleware(tokens: env.tokenCache, limiter: RateLimiter(perSecond: configuration.requestsPerSecond, burst: configuration.burst)))
     let api = APIHandlers(env: env, configuration: configuration)
 
     v1.get("lookup") { request, context -> LookupResponse in
@@ -119,6 +119,7 @@ public func buildRouter(_ env: APIEnvironment, configuration: APIConfiguration =
         guard let action = LocalOverride.Action(rawValue: body.action) else {
             throw Problem(.badRequest, "action is 'ignore' or 'flag', got '\(body.action.prefix(40))'", field: "action")
         }
+        defer { env.overrideCache.invalidate() }
         do { return try env.overrides.set(kind: kind, value: value, action: action, note: body.note) } catch let e as CoalitionError {
             throw Problem(e)
         }
@@ -130,6 +131,7 @@ public func buildRouter(_ env: APIEnvironment, configuration: APIConfiguration =
             throw Problem(.badRequest, "query parameters 'kind' and 'value' are required", field: q.get("kind") == nil ? "kind" : "value")
         }
         let (k, v) = try api.overrideKey(kind: kind, value: value)
+        defer { env.overrideCache.invalidate() }
         guard try env.overrides.remove(kind: k, value: v) else { throw Problem(.notFound, "no override for \(k.name) \(v)", field: "value") }
         return Response(status: .noContent)
     }
@@ -211,10 +213,10 @@ struct APIHandlers: Sendable {
                 guard let row = try env.store.signal(hit.key), o.includeInactive || isActive(row, now: now) else { continue }
                 if let min = o.minQuality, (row.signal.quality.map(Int.init) ?? 0) < min { continue }
                 // An ignore override on a stored hash hides the signals of that hash.
-                if try env.overrides.get(kind: .pdq, value: row.signal.value)?.action == .ignore { ignored = true; continue }
+                if try env.overrideCache.get(kind: .pdq, value: row.signal.value)?.action == .ignore { ignored = true; continue }
                 matches.append(SignalMatch(distance: hit.distance, signal: try view(row)))
             }
-            let own = try env.overrides.get(kind: .pdq, value: hash.hex)
+            let own = try env.overrideCache.get(kind: .pdq, value: hash.hex)
             return result(item, canonical: hash.hex, matches: own?.action == .ignore ? [] : matches,
                           override: own?.action.rawValue ?? (ignored ? "ignore" : nil), flag: own?.action == .flag, now: now)
         }
@@ -223,7 +225,7 @@ struct APIHandlers: Sendable {
             throw Problem(.badRequest, error.message, field: prefix + "value")
         }
         try env.index.refresh()
-        let own = try env.overrides.get(kind: kind, value: canonical)
+        let own = try env.overrideCache.get(kind: kind, value: canonical)
         // The in-memory filter answers for values that were never stored (most lookups) without
         // a database read; the others read their rows.
         let indicator = IndicatorKey(kind: kind, value: canonical)

@@ -2,6 +2,7 @@ import CoalitionCore
 import CoalitionCrypto
 import Foundation
 import GRDB
+import Synchronization
 
 /// What an API token may do.
 public enum TokenScope: String, Sendable, Codable, CaseIterable, Comparable {
@@ -70,11 +71,19 @@ public struct TokenStore: Sendable {
     /// Revokes a token by ID or name.
     /// - Throws: `CoalitionError(.notFound)`.
     public func revoke(_ idOrName: String, now: Int64 = .nowMillis) throws {
+        defer { Self.revocationCount.add(1, ordering: .releasing) }
         try database.writer.write { db in
             try db.execute(sql: "UPDATE apiToken SET revokedAt = ? WHERE (id = ? OR name = ?) AND revokedAt IS NULL", arguments: [now, idOrName, idOrName])
             guard db.changesCount > 0 else { throw CoalitionError(.notFound, "no active token with ID or name '\(idOrName)'") }
         }
     }
+
+    private static let revocationCount = Atomic<UInt64>(0)
+
+    /// How many revocations this process has made (through any `TokenStore`): caches of
+    /// verified tokens start afresh when it changes, so an in-process revocation applies to
+    /// the very next request.
+    public static var revocations: UInt64 { revocationCount.load(ordering: .acquiring) }
 
     /// The active token with this plaintext, or nil.
     public func verify(_ plaintext: String) throws -> APIToken? {

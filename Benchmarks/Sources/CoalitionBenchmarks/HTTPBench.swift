@@ -16,7 +16,7 @@ import FoundationNetworking
 //   a lookup over HTTP finds it;
 // - in-process: the exact-lookup filter with 10M keys, lookups per second on one core.
 //
-//   coalition-bench http [--signals 1000000] [--seconds 10] [--connections 32]
+//   coalition-bench http [--signals 1000000] [--seconds 10] [--connections 32] [--hit-percent 50]
 //   (needs wrk: apt-get install wrk; and the coalition binary: swift build -c release
 //    --package-path Benchmarks --product coalition)
 
@@ -24,6 +24,8 @@ func benchHTTP() throws {
     let n = argument("--signals", default: 1_000_000)
     let seconds = argument("--seconds", default: 10)
     let connections = argument("--connections", default: 32)
+    let hitPercent = argument("--hit-percent", default: 50)
+    func isHit(_ i: Int) -> Bool { (i * 37) % 100 < hitPercent }
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("coalition").path
     guard FileManager.default.isExecutableFile(atPath: binary) else {
         throw BenchError("no coalition binary at \(binary); build it with: swift build -c release --package-path Benchmarks --product coalition")
@@ -33,7 +35,7 @@ func benchHTTP() throws {
     }
     benchExactFilter()
 
-    print("== http: a coalition run process with \(n) stored signals, wrk with \(connections) keep-alive connections on 2 threads, \(seconds) s per run")
+    print("== http: a coalition run process with \(n) stored signals, wrk with \(connections) keep-alive connections on 2 threads, \(seconds) s per run, \(hitPercent)% of looked-up values stored")
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("coalition-http-\(getpid())").path
     defer { try? FileManager.default.removeItem(atPath: root) }
     let port = freePort()
@@ -93,7 +95,7 @@ func benchHTTP() throws {
     var paths: [String] = []
     for i in 0..<20_000 {
         let a = i % authors, k = (i * 7919) % max(perAuthor, 1)
-        let (kind, value) = i % 2 == 0 ? storedValue(author: a, index: k) : storedValue(author: a + 100, index: k)  // odd: never stored
+        let (kind, value) = isHit(i) ? storedValue(author: a, index: k) : storedValue(author: a + 100, index: k)  // authors ≥ 100: never stored
         paths.append("/v1/lookup?kind=\(kind.name)&value=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? value)")
     }
     let pathFile = root + "/paths.txt"
@@ -102,7 +104,7 @@ func benchHTTP() throws {
     for b in 0..<200 {
         let items = (0..<100).map { j -> String in
             let i = b * 100 + j, a = i % authors, k = (i * 7919) % max(perAuthor, 1)
-            let (kind, value) = i % 2 == 0 ? storedValue(author: a, index: k) : storedValue(author: a + 100, index: k)
+            let (kind, value) = isHit(i) ? storedValue(author: a, index: k) : storedValue(author: a + 100, index: k)
             return #"{"kind":"\#(kind.name)","value":"\#(value)"}"#
         }
         bodies.append(#"{"items":[\#(items.joined(separator: ","))]}"#)

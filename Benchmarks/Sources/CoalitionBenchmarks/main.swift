@@ -239,7 +239,7 @@ default:
         usage: coalition-bench propagation [--nodes N] [--entries N] [--seed N]
           N coalition run processes (default 32) in a random connected topology of degree 3-4;
           publishes entries (default 1000) at random nodes; p50 and p99 time until every node has each
-        usage: coalition-bench http [--signals N] [--seconds N] [--connections N]
+        usage: coalition-bench http [--signals N] [--seconds N] [--connections N] [--hit-percent P]
           a coalition run process with N stored signals (default 1000000): start-up time and RSS,
           wrk on GET /v1/lookup and POST /v1/lookup (100 items), p99, freshness; and the
           exact-lookup filter in process at 10M keys (needs wrk and the coalition binary)

@@ -1,0 +1,69 @@
+import CoalitionCore
+import CoalitionCrypto
+import CoalitionStore
+import Foundation
+import NIOConcurrencyHelpers
+
+/// The API token check without a database read on every request: a token that verified is
+/// trusted again for up to `lifetime` seconds (one second by default). A revocation made in
+/// this process applies to the next request; one made by another process (`coalition tokens
+/// revoke` beside a running node) within that second. Tokens are kept by their SHA-256 hash,
+/// never in plaintext; failed checks are not cached.
+final class TokenCache: Sendable {
+    private let tokens: TokenStore
+    private let lifetime: Double
+    private let entries = NIOLockedValueBox<(revocations: UInt64, byHash: [Data: (token: APIToken, at: Double)])>((0, [:]))
+
+    init(tokens: TokenStore, lifetime: Double = 1) {
+        self.tokens = tokens
+        self.lifetime = lifetime
+    }
+
+    func verify(_ plaintext: String, now: Double = Date().timeIntervalSince1970) throws -> APIToken? {
+        let key = Data(SHA256.hash(Array(plaintext.utf8)))
+        let revocations = TokenStore.revocations
+        let hit = entries.withLockedValue { e in
+            if e.revocations != revocations { e = (revocations, [:]) }
+            return e.byHash[key]
+        }
+        if let hit, now - hit.at < lifetime { return hit.token }
+        guard let token = try tokens.verify(plaintext) else {
+            entries.withLockedValue { _ = $0.byHash.removeValue(forKey: key) }
+            return nil
+        }
+        entries.withLockedValue { e in
+            // Not if a revocation happened while the database was read (the answer may be stale).
+            guard e.revocations == revocations, TokenStore.revocations == revocations else { return }
+            if e.byHash.count >= 10_000 { e.byHash.removeAll() }  // bounded: many distinct valid tokens just re-verify
+            e.byHash[key] = (token, now)
+        }
+        return token
+    }
+}
+
+/// The local overrides as an in-memory snapshot, re-read when it is more than `lifetime`
+/// seconds old (one by default; overrides are few) or when this process changed one, so a
+/// lookup does not read the database for them.
+final class OverrideCache: Sendable {
+    private let overrides: OverrideStore
+    private let lifetime: Double
+    private let snapshot = NIOLockedValueBox<(byKey: [String: LocalOverride], at: Double)?>(nil)
+
+    init(overrides: OverrideStore, lifetime: Double = 1) {
+        self.overrides = overrides
+        self.lifetime = lifetime
+    }
+
+    func get(kind: SignalKind, value: String, now: Double = Date().timeIntervalSince1970) throws -> LocalOverride? {
+        if let s = snapshot.withLockedValue({ $0 }), now - s.at < lifetime { return s.byKey[Self.key(kind.name, value)] }
+        let all = try overrides.list()
+        let byKey = Dictionary(all.map { (Self.key($0.kind, $0.value), $0) }, uniquingKeysWith: { a, _ in a })
+        snapshot.withLockedValue { $0 = (byKey, now) }
+        return byKey[Self.key(kind.name, value)]
+    }
+
+    /// Forgets the snapshot after this process set or removed an override.
+    func invalidate() { snapshot.withLockedValue { $0 = nil } }
+
+    private static func key(_ kind: String, _ value: String) -> String { kind + "\u{0}" + value }
+}

@@ -244,6 +244,36 @@ import Testing
         }
     }
 
+    /// A large batch is split over the cores: results keep the order of the items, and the
+    /// first invalid item (in order) is the one the error names.
+    @Test func largeBatchesKeepTheirOrderAndNameTheFirstBadItem() async throws {
+        let f = try APIFixture()
+        let stored = (0..<20).map { String(format: "%032x", $0 * 7 + 1) }
+        for v in stored {
+            _ = try f.store.append([.plain(.publish(try Signal(kind: .md5, value: v, category: "protection_of_minors")))], by: f.signer)
+        }
+        var built: [String] = []
+        for i in 0..<64 { built.append(i % 3 == 0 ? stored[(i / 3) % 20] : String(format: "%032x", 1_000_000 + i)) }
+        let values = built
+        let items = values.map { #"{"kind":"md5","value":"\#($0)"}"# }.joined(separator: ",")
+        try await f.app.test(.router) { client in
+            try await client.execute(uri: "/v1/lookup", method: .post, headers: .bearer(f.lookup), body: body(#"{"items":[\#(items)]}"#)) { r in
+                #expect(r.status == .ok)
+                let results = try r.json(LookupResponse.self).results
+                #expect(results.map(\.value) == values)
+                let expected: [Bool] = values.indices.map { $0 % 3 == 0 }
+                #expect(results.map(\.flagged) == expected)
+            }
+            var bad = values.map { #"{"kind":"md5","value":"\#($0)"}"# }
+            bad[40] = #"{"kind":"md5","value":"not hex"}"#
+            bad[50] = #"{"kind":"nope","value":"x"}"#
+            try await client.execute(uri: "/v1/lookup", method: .post, headers: .bearer(f.lookup), body: body(#"{"items":[\#(bad.joined(separator: ","))]}"#)) { r in
+                #expect(r.status == .badRequest)
+                #expect(r.problem?.field == "items[40].value")
+            }
+        }
+    }
+
     @Test func theStreamSendsChangesAsEventsAndResumesFromLastEventID() async throws {
         let f = try APIFixture()
         for v in ["#one", "#two"] {

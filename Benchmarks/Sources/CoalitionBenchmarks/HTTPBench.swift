@@ -11,7 +11,8 @@ import FoundationNetworking
 // turn, from 8 authors), driven by wrk with keep-alive connections:
 // - start-up: process start until /readyz answers 200 (the match indexes loaded), and its RSS;
 // - single-item GET /v1/lookup, and POST /v1/lookup with batches of 100 items: requests/s,
-//   items/s and p99 latency (half of the values stored, half unknown);
+//   items/s and p99 latency (by default half of the values stored, half unknown), with GET
+//   /healthz on the same server as the reference (the HTTP stack's own ceiling);
 // - freshness: a signal stored by another writer on the same database (as the CLI does) until
 //   a lookup over HTTP finds it;
 // - in-process: the exact-lookup filter with 10M keys, lookups per second on one core.
@@ -124,6 +125,7 @@ func benchHTTP() throws {
             i = i + 1
             local line = lines[(i % #lines) + 1]
             if mode == "post" then return wrk.format("POST", "/v1/lookup", nil, line) end
+            if mode == "healthz" then return wrk.format("GET", "/healthz") end
             return wrk.format("GET", line)
         end
         """.write(toFile: script, atomically: true, encoding: .utf8)
@@ -146,9 +148,14 @@ func benchHTTP() throws {
             + (field("Socket errors:") != nil ? 1 : 0)
         return (rps, p99, errors)
     }
+    // The reference: the same server's cheapest route (no token, no lookup, a two-field JSON
+    // answer), the ceiling of the HTTP stack with wrk on the same two cores.
+    let ceiling = try runWrk("healthz")
+    print(String(format: "   reference GET /healthz: %.0f requests/s, p99 %@ (the HTTP server's ceiling on this machine, wrk sharing its cores)",
+                 ceiling.rps, ceiling.p99))
     let get = try runWrk("get")
-    print(String(format: "   GET /v1/lookup (one item): %.0f requests/s, p99 %@ (target ≥ 30000 requests/s)%@", get.rps, get.p99,
-                 get.errors > 0 ? " — \(get.errors) errors" : ""))
+    print(String(format: "   GET /v1/lookup (one item): %.0f requests/s = %.2f of the reference, p99 %@ (target ≥ 30000 requests/s)%@", get.rps,
+                 get.rps / ceiling.rps, get.p99, get.errors > 0 ? " — \(get.errors) errors" : ""))
     let post = try runWrk("post")
     print(String(format: "   POST /v1/lookup (100 items): %.0f requests/s = %.0f items/s, p99 %@ (target ≥ 200000 items/s)%@", post.rps, post.rps * 100, post.p99,
                  post.errors > 0 ? " — \(post.errors) errors" : ""))

@@ -79,7 +79,9 @@ final class MatchIndex: Sendable {
         // Changes committed during the load are applied afterwards from this cursor (applying
         // one twice is harmless: every index ignores a repeated insertion).
         let cursor = try store.lastLocalSeq()
-        var exact = ExactKeySet()
+        // Sized once for every entry stored (signals are at most that many), so the set never
+        // doubles (and briefly holds two tables) while it loads.
+        var exact = ExactKeySet(capacity: Int(cursor))
         try store.forEachIndicatorKey { exact.insert(UInt64(bitPattern: $0)) }
         var hashes: [PDQHash] = [], ids: [EntryID] = []
         var trends: [EntryID: String] = [:]

@@ -403,7 +403,7 @@ public final class EntryStore: Sendable {
     /// streamed from the covering index without materialising rows: the start-up load of the
     /// API's exact-lookup filter.
     public func forEachIndicatorKey(_ body: (Int64) throws -> Void) throws {
-        try database.writer.read { db in
+        try scan { db in
             try RawStatement(db, "SELECT indicatorKey FROM entry WHERE indicatorKey IS NOT NULL").forEach { row in
                 try body(row.int64(0))
             }
@@ -415,12 +415,25 @@ public final class EntryStore: Sendable {
     public func forEachLiveSignal(kinds: [SignalKind], _ body: (EntryID, SignalKind, String) throws -> Void) throws {
         let byName = Dictionary(kinds.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let list = kinds.map { "'\($0.name)'" }.joined(separator: ",")
-        try database.writer.read { db in
+        try scan { db in
             try RawStatement(db, "SELECT id, kind, value FROM entry WHERE kind IN (\(list)) AND retractedBy IS NULL ORDER BY localSeq").forEach { row in
                 guard let kind = byName[row.text(1)] else { return }
                 try body(try EntryID(bytes: row.blob(0)), kind, row.text(2))
             }
         }
+    }
+
+    /// Runs a whole-table read on a connection of its own, without memory-mapped I/O and with
+    /// SQLite's default small page cache: a start-up scan of millions of rows would otherwise
+    /// leave a gigabyte of mapped file pages counted in the node's resident memory. (An
+    /// in-memory database is read through its only connection.)
+    private func scan(_ body: (Database) throws -> Void) throws {
+        guard let pool = database.writer as? DatabasePool else { return try database.writer.read(body) }
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA mmap_size = 0") }
+        try DatabaseQueue(path: pool.path, configuration: config).read(body)
     }
 
     /// Counts of what the store holds.

@@ -99,7 +99,7 @@ func benchPDQ() throws {
     print(String(format: "   ratios: queries/s %.1f× (target ≥ 10×); memory %.2f of its peak (target ≤ 0.25); build time %.2f of its (target ≤ 0.5)",
                  qps / reference.qps, rss / reference.peakRSSMiB, build / reference.buildSeconds))
     if reference.matches != hits {
-        print("   note: threatexchange found \(reference.matches) matches and this index \(hits) (see its distance semantics in Benchmarks/README.md)")
+        print("   note: threatexchange found \(reference.matches) matches and this index \(hits) (both count distances ≤ the radius; see README, Performance)")
     }
 }
 

@@ -51,8 +51,16 @@ final class MatchIndex: Sendable {
     var isLoading: Bool { loading.withLockedValue { $0 } }
 
     /// Brings the indexes up to the store's latest entry (the full load the first time).
+    /// - Throws: a 503 ``Problem`` while another thread runs the first load.
     @discardableResult
     func refresh() throws -> LoadReport? {
+        if !isLoaded, isLoading {
+            // Requests during the start-up load are answered at once rather than held for seconds
+            // on the server's few threads.
+            var problem = Problem(.serviceUnavailable, "the match indexes are still loading; retry shortly")
+            problem.retryAfter = 1
+            throw problem
+        }
         let commits = store.commitCount
         let started = Self.seconds()
         if checked.withLockedValue({ $0.commits == commits && started - $0.at < 0.001 }) { return nil }

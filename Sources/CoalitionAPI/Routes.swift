@@ -19,10 +19,7 @@ public func buildRouter(_ env: APIEnvironment, configuration: APIConfiguration =
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: await env.metrics.render())))
     }
     router.get("/readyz") { _, _ -> Health in
-        // Not ready while the match indexes load (seconds with millions of signals stored).
-        if !env.index.isLoaded, env.index.isLoading {
-            throw Problem(.serviceUnavailable, "loading the match indexes")
-        }
+        // Not ready (503) while the match indexes load: seconds with millions of signals stored.
         try env.index.refresh()
         return Health(status: "ready")
     }
@@ -206,6 +203,9 @@ struct APIHandlers: Sendable {
     func lookupBatch(_ items: [LookupItem], _ o: Options) throws -> [LookupResult] {
         let parts = items.count >= Self.parallelBatch ? ProcessInfo.processInfo.activeProcessorCount : 1
         guard parts > 1 else { return try items.enumerated().map { i, item in try lookup(item, o, field: "items[\(i)]") } }
+        // Once, before splitting: otherwise one part could start the first load of the indexes
+        // and the other be told (503) that they are still loading.
+        try env.index.refresh()
         let outcomes = Array(items.enumerated()).parallelMap(chunkSize: (items.count + parts - 1) / parts) { i, item in
             Result { try lookup(item, o, field: "items[\(i)]") }
         }

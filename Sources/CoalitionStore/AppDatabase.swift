@@ -18,10 +18,17 @@ public struct AppDatabase: Sendable {
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // Up to 64 MiB of page cache per connection, and reads through mmap: lookups and ingest
-            // touch random index pages, and re-reading them with pread dominated ingest profiles.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
-            try db.execute(sql: "PRAGMA mmap_size = 1073741824")
+            if db.configuration.readonly {
+                // Readers (the API's lookups, a few connections): 16 MiB of page cache each and no
+                // mmap. Each connection maps the file on its own, and mapped pages count in the
+                // node's RSS: with a 5 GB store, five readers held gigabytes of them.
+                try db.execute(sql: "PRAGMA cache_size = -16384")
+            } else {
+                // The writer: up to 64 MiB of page cache, and reads through mmap: ingest touches
+                // random index pages, and re-reading them with pread dominated ingest profiles.
+                try db.execute(sql: "PRAGMA cache_size = -65536")
+                try db.execute(sql: "PRAGMA mmap_size = 1073741824")
+            }
             // Checkpoint every ~32 MiB of WAL instead of SQLite's 4 MiB: index pages rewritten by
             // consecutive batches are then copied into the database once, not once per batch.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192")

@@ -90,8 +90,9 @@ func benchHTTP() throws {
         usleep(5_000)
     }
     let startup = now() - t1
-    print(String(format: "   start-up: ready in %.2f s (process start to /readyz 200); RSS %.0f MiB (%.0f MiB anonymous, %.0f MiB mapped file pages)", startup,
-                 rssMiB(of: node.processIdentifier, "VmRSS"), rssMiB(of: node.processIdentifier, "RssAnon"), rssMiB(of: node.processIdentifier, "RssFile")))
+    print(String(format: "   start-up: ready in %.2f s (process start to /readyz 200); RSS %.0f MiB (%.0f MiB anonymous, %.0f MiB mapped file pages), peak so far %.0f MiB",
+                 startup, rssMiB(of: node.processIdentifier, "VmRSS"), rssMiB(of: node.processIdentifier, "RssAnon"),
+                 rssMiB(of: node.processIdentifier, "RssFile"), rssMiB(of: node.processIdentifier, "VmHWM")))
 
     // wrk: single-item GETs, then batches of 100.
     var paths: [String] = []
@@ -155,9 +156,11 @@ func benchHTTP() throws {
     print(String(format: "   reference GET /healthz: %.0f requests/s, p99 %@ (the HTTP server's ceiling on this machine, wrk sharing its cores)",
                  ceiling.rps, ceiling.p99))
     let get = try runWrk("get")
+    let peakAfterGet = rssMiB(of: node.processIdentifier, "VmHWM")
     print(String(format: "   GET /v1/lookup (one item): %.0f requests/s = %.2f of the reference, p99 %@ (target ≥ 30000 requests/s)%@", get.rps,
                  get.rps / ceiling.rps, get.p99, get.errors > 0 ? " — \(get.errors) errors" : ""))
     let post = try runWrk("post")
+    print(String(format: "   peak RSS after the GET runs %.0f MiB, after the POST runs %.0f MiB", peakAfterGet, rssMiB(of: node.processIdentifier, "VmHWM")))
     print(String(format: "   POST /v1/lookup (100 items): %.0f requests/s = %.0f items/s, p99 %@ (target ≥ 200000 items/s)%@", post.rps, post.rps * 100, post.p99,
                  post.errors > 0 ? " — \(post.errors) errors" : ""))
 

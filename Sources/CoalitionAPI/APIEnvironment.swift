@@ -40,8 +40,8 @@ public struct APIEnvironment: Sendable {
     public var store: EntryStore
     public var tokens: TokenStore
     public var overrides: OverrideStore
-    /// A display name for an author.
-    public var names: @Sendable (PublicKey) -> String
+    /// A display name for an author (asked once per author; see `AuthorLabels`).
+    public let names: @Sendable (PublicKey) -> String
     public var publisher: (any SignalPublisher)?
     /// The node status as JSON (`GET /v1/status`).
     public var status: (@Sendable () async throws -> [UInt8])?
@@ -50,6 +50,7 @@ public struct APIEnvironment: Sendable {
     let index: MatchIndex
     let tokenCache: TokenCache
     let overrideCache: OverrideCache
+    let labels: AuthorLabels
 
     public init(store: EntryStore, tokens: TokenStore, names: @escaping @Sendable (PublicKey) -> String,
                 publisher: (any SignalPublisher)? = nil, status: (@Sendable () async throws -> [UInt8])? = nil,
@@ -64,6 +65,7 @@ public struct APIEnvironment: Sendable {
         self.index = MatchIndex(store: store)
         self.tokenCache = TokenCache(tokens: tokens)
         self.overrideCache = OverrideCache(overrides: overrides)
+        self.labels = AuthorLabels(names: names)
     }
 
     /// Loads the match indexes (PDQ, exact-lookup filter, trends) now, rather than on the first

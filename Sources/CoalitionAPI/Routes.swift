@@ -247,11 +247,16 @@ struct APIHandlers: Sendable {
         // The in-memory filter answers for values that were never stored (most lookups) without
         // a database read; the others read their rows.
         let indicator = IndicatorKey(kind: kind, value: canonical)
-        let all = own?.action == .ignore || !env.index.mayContain(indicator) ? [] : try env.store.signals(kind: kind, value: canonical)
-        let rows = all.filter { o.includeInactive || isActive($0, now: now) }
-        return result(item, canonical: canonical,
-                      matches: try rows.map { SignalMatch(distance: nil, signal: try SignalView($0, store: env.store, name: env.names, now: now, sources: all)) },
-                      override: own?.action.rawValue, flag: own?.action == .flag, now: now)
+        let stored = own?.action == .ignore || !env.index.mayContain(indicator) ? [] : try env.store.indicator(kind: kind, value: canonical)
+        let all = stored.map(\.signal)
+        let labels = env.labels
+        let matches = stored.filter { o.includeInactive || isActive($0.signal, now: now) }.map { s in
+            SignalMatch(distance: nil, signal: SignalView(s.signal, opinions: s.opinions, sources: all, now: now) { author in
+                let l = labels.label(of: author)
+                return (l.memberID, l.name)
+            })
+        }
+        return result(item, canonical: canonical, matches: matches, override: own?.action.rawValue, flag: own?.action == .flag, now: now)
     }
 
     func result(_ item: LookupItem, canonical: String, matches: [SignalMatch], override: String?, flag: Bool, now: Int64) -> LookupResult {

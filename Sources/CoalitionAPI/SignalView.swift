@@ -46,6 +46,12 @@ public struct SignalView: Codable, Sendable, Equatable {
     /// - Parameter sources: every signal of the same indicator, when the caller has read them
     ///   already (a lookup has); otherwise they are read from the store.
     public init(_ row: SignalRow, store: EntryStore, name: (PublicKey) -> String, now: Int64 = .nowMillis, sources: [SignalRow]? = nil) throws {
+        self.init(row, opinions: try store.opinions(on: row.id), sources: try sources ?? store.signals(kind: row.signal.kind, value: row.signal.value),
+                  now: now) { (MemberID(publicKey: $0).description, name($0)) }
+    }
+
+    /// Builds the view from rows already read; `label` gives an author's member ID and display name.
+    init(_ row: SignalRow, opinions ops: [OpinionRow], sources: [SignalRow], now: Int64, label: (PublicKey) -> (id: String, name: String)) {
         let s = row.signal
         id = row.id.hex
         kind = s.kind.name
@@ -57,19 +63,19 @@ public struct SignalView: Codable, Sendable, Equatable {
         expiresAt = s.expiresAt.map(Self.time)
         note = s.note
         quality = s.quality.map(Int.init)
-        author = MemberID(publicKey: row.author).description
-        authorName = name(row.author)
+        (author, authorName) = label(row.author)
         publishedAt = Self.time(row.publishedAt)
         restricted = row.restricted
         status = Self.status(row, now: now)
         retractionReason = row.retractReason
-        let ops = try store.opinions(on: row.id)
         verdict = Verdict(confirms: ops.count { $0.stance == .confirm }, disputes: ops.count { $0.stance == .dispute }).rawValue
-        opinions = ops.map { OpinionView(author: MemberID(publicKey: $0.author).description, authorName: name($0.author),
-                                         stance: $0.stance.description, note: $0.note, at: Self.time($0.timestamp)) }
-        self.sources = try (sources ?? store.signals(kind: s.kind, value: s.value)).map {
-            Source(signal: $0.id.hex, author: MemberID(publicKey: $0.author).description, authorName: name($0.author),
-                   publishedAt: Self.time($0.publishedAt), status: Self.status($0, now: now))
+        opinions = ops.map { o in
+            let (author, name) = label(o.author)
+            return OpinionView(author: author, authorName: name, stance: o.stance.description, note: o.note, at: Self.time(o.timestamp))
+        }
+        self.sources = sources.map { r in
+            let (author, name) = label(r.author)
+            return Source(signal: r.id.hex, author: author, authorName: name, publishedAt: Self.time(r.publishedAt), status: Self.status(r, now: now))
         }
     }
 

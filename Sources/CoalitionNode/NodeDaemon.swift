@@ -250,6 +250,17 @@ private final class WeakGossip: @unchecked Sendable {
 /// Loads the API's match indexes when the node starts, off the cooperative thread pool (it is
 /// seconds of CPU and reads with millions of signals stored), logs what it loaded and how long
 /// it took, then idles until shutdown. `/readyz` answers 503 until the load is done.
+extension NodeDaemon {
+    /// Makes SwiftNIO's event loops Swift Concurrency's global executor, so that API handlers run
+    /// on the thread that owns their connection instead of hopping to Dispatch's pool and back.
+    /// Call once, from the main thread, before the daemon starts. Blocking work must then stay off
+    /// the handlers' path: store writes of gossip and the index load run on thread pools.
+    @discardableResult
+    public static func runTasksOnEventLoops() -> Bool {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    }
+}
+
 struct IndexWarmUp: Service {
     let env: APIEnvironment
     let logger: Logger

@@ -251,6 +251,34 @@ public final class EntryStore: Sendable {
         }
     }
 
+    /// Every signal of an indicator (kind, canonical value), active or not, sorted by ID, each
+    /// with the winning opinions on it sorted by author: what a lookup that matched shows.
+    ///
+    /// One read transaction, so the signals and opinions are one consistent state, with
+    /// statements decoded by column index: this is the API's hot path for stored values.
+    public func indicator(kind: SignalKind, value: String) throws -> [(signal: SignalRow, opinions: [OpinionRow])] {
+        try database.writer.read { db in
+            let signals = try RawStatement(db, "SELECT \(SignalRow.columns) FROM signal WHERE indicatorKey = ?1 AND kind = ?2 AND value = ?3 ORDER BY id")
+            signals.bind(1, IndicatorKey(kind: kind, value: value).storageKey)
+            signals.bind(2, kind.name)
+            signals.bind(3, value)
+            var rows: [SignalRow] = []
+            try signals.forEach { rows.append(SignalRow(raw: $0)) }
+            guard !rows.isEmpty else { return [] }
+            let opinions = try RawStatement(db, "SELECT author, entry, seq, stance, note, timestamp FROM opinion WHERE target = ?1 ORDER BY author")
+            return try rows.map { signal in
+                opinions.bind(1, signal.id.bytes)
+                var list: [OpinionRow] = []
+                try opinions.forEach { r in
+                    list.append(OpinionRow(author: try! PublicKey(bytes: r.blob(0)), target: signal.id, entry: try! EntryID(bytes: r.blob(1)),
+                                           seq: UInt64(r.int64(2)), stance: Opinion.Stance(rawValue: UInt8(truncatingIfNeeded: r.int64(3))) ?? .seen,
+                                           note: r.optionalText(4), timestamp: r.int64(5)))
+                }
+                return (signal, list)
+            }
+        }
+    }
+
     /// A filtered page of signals, newest first.
     /// - Parameters:
     ///   - since: only signals published at or after this time (ms since the epoch).

@@ -1,7 +1,7 @@
 import GRDB
 import GRDBSQLite
 
-/// Direct binding and stepping of a GRDB-prepared statement, for the ingest hot path.
+/// Direct binding and stepping of a GRDB-prepared statement, for the ingest and lookup hot paths.
 ///
 /// GRDB's `StatementArguments` box every value in an existential, which costs more than the
 /// SQLite work itself when a batch runs five statements per entry. This wrapper binds straight
@@ -80,6 +80,9 @@ struct RawStatement {
             guard let p = sqlite3_column_text(handle, i) else { return "" }
             return String(decoding: UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(handle, i))), as: UTF8.self)
         }
+        func isNull(_ i: Int32) -> Bool { sqlite3_column_type(handle, i) == SQLITE_NULL }
+        func optionalText(_ i: Int32) -> String? { isNull(i) ? nil : text(i) }
+        func optionalInt64(_ i: Int32) -> Int64? { isNull(i) ? nil : int64(i) }
         func blob(_ i: Int32) -> [UInt8] {
             let n = Int(sqlite3_column_bytes(handle, i))
             guard n > 0, let p = sqlite3_column_blob(handle, i) else { return [] }

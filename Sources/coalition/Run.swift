@@ -27,6 +27,7 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var node: NodeOptions
 
     func run() async throws {
+        NodeDaemon.runTasksOnEventLoops()
         let logger = node.logger(default: .info, json: logFormat == .json)
         let dir = try node.open()
         let daemon = try Console.reporting { try NodeDaemon(directory: dir, logger: logger) }

@@ -422,19 +422,28 @@ import Testing
         let router = Router()
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: TimeoutMiddleware(seconds: 0.2))
-        router.get("slow") { _, _ -> String in
+        router.post("slow") { _, _ -> String in
             try await Task.sleep(for: .seconds(60))
             return "late"
         }
-        router.get("fast") { _, _ -> String in "ok" }
+        router.post("fast") { _, _ -> String in "ok" }
+        // Requests without a body are not wrapped (their handlers here never wait).
+        router.get("unwrapped") { _, _ -> String in
+            try await Task.sleep(for: .milliseconds(500))
+            return "waited"
+        }
         try await Application(router: router).test(.router) { client in
             let start = ContinuousClock.now
-            try await client.execute(uri: "/slow", method: .get) { r in
+            try await client.execute(uri: "/slow", method: .post, body: ByteBuffer(string: "{}")) { r in
                 #expect(r.status == .serviceUnavailable)
                 #expect(r.headers[.retryAfter] == "1")
             }
             #expect(ContinuousClock.now - start < .seconds(30), "the slow handler was cancelled, not awaited")
-            try await client.execute(uri: "/fast", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/fast", method: .post, body: ByteBuffer(string: "{}")) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/unwrapped", method: .get) { r in
+                #expect(r.status == .ok)
+                #expect(String(buffer: r.body) == "waited")
+            }
         }
     }
 

@@ -15,6 +15,8 @@ public final class EntryStore: Sendable {
     public let reader: Signer?
     private let logger: Logger
     private let commits = Atomic<UInt64>(0)
+    /// Lookups' own read connections, when the store is a file (not an in-memory test store).
+    private let indicatorReader: IndicatorReader?
 
     /// - Parameters:
     ///   - reader: this node's key; sealed entries addressed to it are decrypted and applied.
@@ -22,6 +24,7 @@ public final class EntryStore: Sendable {
         self.database = database
         self.reader = reader
         self.logger = logger
+        self.indicatorReader = (database.writer as? DatabasePool).map { IndicatorReader(path: $0.path) }
     }
 
     /// How many write transactions this store object has committed (or tried to): a cheap way
@@ -254,28 +257,14 @@ public final class EntryStore: Sendable {
     /// Every signal of an indicator (kind, canonical value), active or not, sorted by ID, each
     /// with the winning opinions on it sorted by author: what a lookup that matched shows.
     ///
-    /// One read transaction, so the signals and opinions are one consistent state, with
-    /// statements decoded by column index: this is the API's hot path for stored values.
+    /// One read transaction, so the signals and opinions are one consistent state. On a database
+    /// file this goes through ``IndicatorReader`` (the API's hot path for stored values).
     public func indicator(kind: SignalKind, value: String) throws -> [(signal: SignalRow, opinions: [OpinionRow])] {
-        try database.writer.read { db in
-            let signals = try RawStatement(db, "SELECT \(SignalRow.columns) FROM signal WHERE indicatorKey = ?1 AND kind = ?2 AND value = ?3 ORDER BY id")
-            signals.bind(1, IndicatorKey(kind: kind, value: value).storageKey)
-            signals.bind(2, kind.name)
-            signals.bind(3, value)
-            var rows: [SignalRow] = []
-            try signals.forEach { rows.append(SignalRow(raw: $0)) }
-            guard !rows.isEmpty else { return [] }
-            let opinions = try RawStatement(db, "SELECT author, entry, seq, stance, note, timestamp FROM opinion WHERE target = ?1 ORDER BY author")
-            return try rows.map { signal in
-                opinions.bind(1, signal.id.bytes)
-                var list: [OpinionRow] = []
-                try opinions.forEach { r in
-                    list.append(OpinionRow(author: try! PublicKey(bytes: r.blob(0)), target: signal.id, entry: try! EntryID(bytes: r.blob(1)),
-                                           seq: UInt64(r.int64(2)), stance: Opinion.Stance(rawValue: UInt8(truncatingIfNeeded: r.int64(3))) ?? .seen,
-                                           note: r.optionalText(4), timestamp: r.int64(5)))
-                }
-                return (signal, list)
-            }
+        if let indicatorReader { return try indicatorReader.indicator(kind: kind, value: value) }
+        return try database.writer.read { db in
+            let signals = try db.rows("SELECT \(SignalRow.columns) FROM signal WHERE indicatorKey = ? AND kind = ? AND value = ? ORDER BY id",
+                                      [IndicatorKey(kind: kind, value: value).storageKey, kind.name, value]).map(SignalRow.init)
+            return try signals.map { ($0, try Self.opinions(on: $0.id, in: db)) }
         }
     }
 
@@ -308,13 +297,15 @@ public final class EntryStore: Sendable {
 
     /// The winning opinions on a signal, sorted by author.
     public func opinions(on target: EntryID) throws -> [OpinionRow] {
-        try database.writer.read { db in
-            try db.rows("SELECT * FROM opinion WHERE target = ? ORDER BY author", [target.data]).map { row in
-                OpinionRow(author: try PublicKey(bytes: row["author"] as Data), target: target,
-                           entry: try EntryID(bytes: row["entry"] as Data), seq: UInt64(row["seq"] as Int64),
-                           stance: Opinion.Stance(rawValue: UInt8(row["stance"] as Int)) ?? .seen,
-                           note: row["note"], timestamp: row["timestamp"])
-            }
+        try database.writer.read { db in try Self.opinions(on: target, in: db) }
+    }
+
+    private static func opinions(on target: EntryID, in db: Database) throws -> [OpinionRow] {
+        try db.rows("SELECT * FROM opinion WHERE target = ? ORDER BY author", [target.data]).map { row in
+            OpinionRow(author: try PublicKey(bytes: row["author"] as Data), target: target,
+                       entry: try EntryID(bytes: row["entry"] as Data), seq: UInt64(row["seq"] as Int64),
+                       stance: Opinion.Stance(rawValue: UInt8(row["stance"] as Int)) ?? .seen,
+                       note: row["note"], timestamp: row["timestamp"])
         }
     }
 

@@ -51,6 +51,50 @@ struct StoreTests {
         #expect(try reopened.heads().first { $0.author == alice.publicKey }?.seq == 3)
     }
 
+    @Test("an indicator reads with its opinions the same on a file (own read connections) as in memory, and sees later writes")
+    func indicatorReadsMatchAcrossPaths() throws {
+        let file = EntryStore(database: try .open(path: tempPath()), reader: nil)
+        let memory = EntryStore(database: try .inMemory(), reader: nil)
+        let carol = try Signer(seed: [UInt8](repeating: 3, count: 32))
+        for store in [file, memory] {
+            // The same value published by alice and bob; opinions by bob and carol on alice's;
+            // another value by alice, retracted.
+            // Fixed times, so that both stores hold the very same entries.
+            let a = try store.append([.plain(try md5(7)), .plain(try md5(8))], by: alice, now: 1_000)
+            try store.append([.plain(try md5(7)), .plain(.opinion(try Opinion(target: a[0].id, stance: .dispute, note: "not \"it\"")))], by: bob, now: 2_000)
+            try store.append([.plain(.opinion(try Opinion(target: a[0].id, stance: .confirm)))], by: carol, now: 3_000)
+            try store.append([.plain(.retract(try Retraction(target: a[1].id, reason: "mistake")))], by: alice, now: 4_000)
+        }
+        let value7 = String(format: "%032x", 7), value8 = String(format: "%032x", 8)
+        for value in [value7, value8, String(format: "%032x", 9)] {
+            let fromFile = try file.indicator(kind: .md5, value: value)
+            let fromMemory = try memory.indicator(kind: .md5, value: value)
+            #expect(fromFile.map(\.signal) == fromMemory.map(\.signal))
+            #expect(fromFile.map(\.opinions) == fromMemory.map(\.opinions))
+            // And the same as the separate reads.
+            let separate = try file.signals(kind: .md5, value: value)
+            #expect(fromFile.map(\.signal) == separate)
+            for (signal, opinions) in fromFile {
+                let read = try file.opinions(on: signal.id)
+                #expect(opinions == read)
+            }
+        }
+        let seven = try file.indicator(kind: .md5, value: value7)
+        #expect(seven.count == 2)
+        let stances: Set<Opinion.Stance> = Set(seven.flatMap(\.opinions).map(\.stance))
+        #expect(stances == [.confirm, .dispute])
+        #expect(try file.indicator(kind: .md5, value: value8).first?.signal.retractedBy != nil)
+        // A write after the reader's connections were opened is seen by the next read.
+        let target = seven[0].signal.id
+        let before = seven[0].opinions.count
+        try file.append([.plain(.opinion(try Opinion(target: target, stance: .seen)))], by: alice)
+        let after = try file.indicator(kind: .md5, value: value7).first { $0.signal.id == target }?.opinions.count
+        #expect(after == before + 1)
+        // Reads from several threads at once each get a connection of their own.
+        let results = (0..<8).map { $0 }.parallelMap(chunkSize: 1) { _ in (try? file.indicator(kind: .md5, value: value7).count) ?? -1 }
+        #expect(results == Array(repeating: 2, count: 8))
+    }
+
     @Test("an atomic batch with one bad signature stores nothing")
     func atomicBatchRollsBack() throws {
         let store = EntryStore(database: try .inMemory(), reader: nil)

@@ -14,7 +14,7 @@ public struct LocalQuery: Sendable {
     /// Looks up one value (see `POST /v1/lookup`).
     public func lookup(kind: String, value: String, distance: Int? = nil, minQuality: Int? = nil, includeInactive: Bool = false) throws -> LookupResult {
         try handlers.lookup(LookupItem(kind: kind, value: value),
-                            handlers.options(distance: distance, minQuality: minQuality, includeInactive: includeInactive), field: nil)
+                            handlers.options(distance: distance, minQuality: minQuality, includeInactive: includeInactive))
     }
 
     /// The trend signals found in `text` (see `POST /v1/match/text`).

@@ -35,13 +35,13 @@ public func buildRouter(_ env: APIEnvironment, configuration: APIConfiguration =
         guard let value = q.get("value") else { throw Problem(.badRequest, "query parameter 'value' is required", field: "value") }
         let options = try api.options(distance: q.get("distance").map { try api.int($0, "distance") }, minQuality: q.get("minQuality").map { try api.int($0, "minQuality") },
                                       includeInactive: q.get("includeInactive").map { $0 == "true" })
-        return LookupResponse(results: [try api.lookup(LookupItem(kind: kind, value: value), options, field: nil)])
+        return LookupResponse(results: [try api.lookup(LookupItem(kind: kind, value: value), options)])
     }
     v1.post("lookup") { request, context -> LookupResponse in
         try context.require(.lookup)
         let start = ContinuousClock.now
         defer { env.metrics.record("lookup_batch", since: start) }
-        let body: LookupRequest = try await api.decode(request)
+        let body = try await api.decodeLookup(request)
         guard body.items.count <= configuration.maxBatch else {
             throw Problem(.contentTooLarge, "at most \(configuration.maxBatch) items per lookup, got \(body.items.count)", field: "items")
         }
@@ -179,6 +179,19 @@ struct APIHandlers: Sendable {
         }
     }
 
+    /// A `POST /v1/lookup` body: plain bodies through ``LookupRequestParser``, the rest (and
+    /// every error) through `JSONDecoder`.
+    func decodeLookup(_ request: Request) async throws -> LookupRequest {
+        var request = request
+        let bytes = try await request.collectBody(upTo: configuration.maxBodyBytes)
+        if let parsed = bytes.withUnsafeReadableBytes(LookupRequestParser.parse) { return parsed }
+        do {
+            return try JSONDecoder().decode(LookupRequest.self, from: Data(buffer: bytes))
+        } catch let error as DecodingError {
+            throw Problem.decoding(error)
+        }
+    }
+
     func signalID(_ context: APIRequestContext) throws -> EntryID {
         let raw = context.parameters.get("id") ?? ""
         do { return try EntryID(hex: raw) } catch {
@@ -202,52 +215,108 @@ struct APIHandlers: Sendable {
     /// fails the whole batch, as it would one by one.
     func lookupBatch(_ items: [LookupItem], _ o: Options) throws -> [LookupResult] {
         let parts = items.count >= Self.parallelBatch ? ProcessInfo.processInfo.activeProcessorCount : 1
-        guard parts > 1 else { return try items.enumerated().map { i, item in try lookup(item, o, field: "items[\(i)]") } }
+        guard parts > 1 else { return try lookupRun(items[...], first: 0, o) }
         // Once, before splitting: otherwise one part could start the first load of the indexes
         // and the other be told (503) that they are still loading.
         try env.index.refresh()
-        let outcomes = Array(items.enumerated()).parallelMap(chunkSize: (items.count + parts - 1) / parts) { i, item in
-            Result { try lookup(item, o, field: "items[\(i)]") }
+        let size = (items.count + parts - 1) / parts
+        let runs = Array(stride(from: 0, to: items.count, by: size)).parallelMap(chunkSize: 1) { start in
+            Result { try lookupRun(items[start..<min(start + size, items.count)], first: start, o) }
         }
-        return try outcomes.map { try $0.get() }
+        return try runs.flatMap { try $0.get() }
     }
 
     /// The batch size from which ``lookupBatch(_:_:)`` uses all cores.
     static let parallelBatch = 256
 
-    func lookup(_ item: LookupItem, _ o: Options, field: String?) throws -> LookupResult {
+    /// A run of a batch's items (`first` is the index of the first, for error fields), in order.
+    /// The exact items that the in-memory filter lets through are read from the store together,
+    /// in one transaction, rather than one transaction each.
+    /// With `single`, the item is a request of its own (`GET`), and errors name `kind` and
+    /// `value` rather than `items[i].kind`.
+    func lookupRun(_ items: ArraySlice<LookupItem>, first: Int, _ o: Options, single: Bool = false) throws -> [LookupResult] {
+        // Every item is validated first, in order, so the first invalid one fails the batch
+        // before any index is consulted; then the indexes are brought up to date once.
+        let values = try items.enumerated().map { slot, item in try value(of: item, field: single ? nil : "items[\(first + slot)]") }
+        try env.index.refresh()
+        let now = Int64.nowMillis
+        var results = [LookupResult?](repeating: nil, count: items.count)
+        var pending: [(slot: Int, probe: ExactProbe)] = []
+        for (slot, (item, value)) in zip(items, values).enumerated() {
+            switch value {
+            case .pdq(let hash):
+                results[slot] = try pdqLookup(item, hash, o, now: now)
+            case .exact(let kind, let canonical):
+                let probe = try probe(kind: kind, canonical: canonical)
+                if probe.mayBeStored { pending.append((slot, probe)) } else { results[slot] = exactResult(item, probe, stored: [], o, now: now) }
+            }
+        }
+        let stored = try env.store.indicators(pending.map { ($0.probe.kind, $0.probe.canonical) })
+        for ((slot, probe), rows) in zip(pending, stored) {
+            results[slot] = exactResult(items[items.startIndex + slot], probe, stored: rows, o, now: now)
+        }
+        return results.map { $0! }
+    }
+
+    /// What an item asks for, validated: a PDQ hash or an exact kind's canonical value.
+    enum LookupValue {
+        case pdq(PDQHash)
+        case exact(SignalKind, String)
+    }
+
+    func value(of item: LookupItem, field: String?) throws -> LookupValue {
         let prefix = field.map { $0 + "." } ?? ""
         let kind: SignalKind
-        do { kind = try SignalKind(name: item.kind) } catch { throw Problem(error, prefix: field.map { $0 + ".kind" } ?? "kind") }
-        let now = Int64.nowMillis
+        do { kind = try SignalKind(name: item.kind) } catch { throw Problem(error, prefix: prefix + "kind") }
         if kind == .pdq {
-            guard let hash = PDQHash(hex: item.value) else {
-                throw Problem(.badRequest, "a pdq value is 64 hex characters", field: prefix + "value")
-            }
-            try env.index.refresh()
-            var matches: [SignalMatch] = []
-            var ignored = false
-            for hit in env.index.pdq(hash, radius: o.distance) {
-                guard let row = try env.store.signal(hit.key), o.includeInactive || isActive(row, now: now) else { continue }
-                if let min = o.minQuality, (row.signal.quality.map(Int.init) ?? 0) < min { continue }
-                // An ignore override on a stored hash hides the signals of that hash.
-                if try env.overrideCache.get(kind: .pdq, value: row.signal.value)?.action == .ignore { ignored = true; continue }
-                matches.append(SignalMatch(distance: hit.distance, signal: try view(row)))
-            }
-            let own = try env.overrideCache.get(kind: .pdq, value: hash.hex)
-            return result(item, canonical: hash.hex, matches: own?.action == .ignore ? [] : matches,
-                          override: own?.action.rawValue ?? (ignored ? "ignore" : nil), flag: own?.action == .flag, now: now)
+            guard let hash = PDQHash(hex: item.value) else { throw Problem(.badRequest, "a pdq value is 64 hex characters", field: prefix + "value") }
+            return .pdq(hash)
         }
-        let canonical: String
-        do { canonical = try SignalRules.canonicalValue(item.value, kind: kind) } catch {
+        do { return .exact(kind, try SignalRules.canonicalValue(item.value, kind: kind)) } catch {
             throw Problem(.badRequest, error.message, field: prefix + "value")
         }
-        try env.index.refresh()
+    }
+
+    /// One item on its own (`GET /v1/lookup`, `coalition lookup`).
+    func lookup(_ item: LookupItem, _ o: Options) throws -> LookupResult {
+        try lookupRun([item], first: 0, o, single: true)[0]
+    }
+
+    /// The signals within `o.distance` of a PDQ hash; the indexes must be fresh.
+    func pdqLookup(_ item: LookupItem, _ hash: PDQHash, _ o: Options, now: Int64) throws -> LookupResult {
+        var matches: [SignalMatch] = []
+        var ignored = false
+        for hit in env.index.pdq(hash, radius: o.distance) {
+            guard let row = try env.store.signal(hit.key), o.includeInactive || isActive(row, now: now) else { continue }
+            if let min = o.minQuality, (row.signal.quality.map(Int.init) ?? 0) < min { continue }
+            // An ignore override on a stored hash hides the signals of that hash.
+            if try env.overrideCache.get(kind: .pdq, value: row.signal.value)?.action == .ignore { ignored = true; continue }
+            matches.append(SignalMatch(distance: hit.distance, signal: try view(row)))
+        }
+        let own = try env.overrideCache.get(kind: .pdq, value: hash.hex)
+        return result(item, canonical: hash.hex, matches: own?.action == .ignore ? [] : matches,
+                      override: own?.action.rawValue ?? (ignored ? "ignore" : nil), flag: own?.action == .flag, now: now)
+    }
+
+    /// An exact item resolved up to the store read.
+    struct ExactProbe {
+        var kind: SignalKind
+        var canonical: String
+        /// This node's override of the value.
+        var own: LocalOverride?
+        /// Whether the store must be read: the in-memory filter answers for values that were
+        /// never stored (most lookups) without a database read, and an ignored value needs none.
+        var mayBeStored: Bool
+    }
+
+    /// The override and the in-memory filter's answer for a canonical value; the indexes must be fresh.
+    func probe(kind: SignalKind, canonical: String) throws -> ExactProbe {
         let own = try env.overrideCache.get(kind: kind, value: canonical)
-        // The in-memory filter answers for values that were never stored (most lookups) without
-        // a database read; the others read their rows.
-        let indicator = IndicatorKey(kind: kind, value: canonical)
-        let stored = own?.action == .ignore || !env.index.mayContain(indicator) ? [] : try env.store.indicator(kind: kind, value: canonical)
+        let mayBeStored = own?.action != .ignore && env.index.mayContain(IndicatorKey(kind: kind, value: canonical))
+        return ExactProbe(kind: kind, canonical: canonical, own: own, mayBeStored: mayBeStored)
+    }
+
+    func exactResult(_ item: LookupItem, _ probe: ExactProbe, stored: [(signal: SignalRow, opinions: [OpinionRow])], _ o: Options, now: Int64) -> LookupResult {
         let all = stored.map(\.signal)
         let labels = env.labels
         let matches = stored.filter { o.includeInactive || isActive($0.signal, now: now) }.map { s in
@@ -256,7 +325,7 @@ struct APIHandlers: Sendable {
                 return (l.memberID, l.name)
             })
         }
-        return result(item, canonical: canonical, matches: matches, override: own?.action.rawValue, flag: own?.action == .flag, now: now)
+        return result(item, canonical: probe.canonical, matches: matches, override: probe.own?.action.rawValue, flag: probe.own?.action == .flag, now: now)
     }
 
     func result(_ item: LookupItem, canonical: String, matches: [SignalMatch], override: String?, flag: Bool, now: Int64) -> LookupResult {

@@ -105,10 +105,33 @@ public struct SignalView: Codable, Sendable, Equatable {
         let day = dayOfYear - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ v: Int64, _ width: Int) -> String {
-            let s = String(v)
-            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        guard (0...9999).contains(year) else {
+            // Outside four-digit years (never for real timestamps): the general path.
+            func pad(_ v: Int64, _ width: Int) -> String {
+                let s = String(v)
+                return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+            }
+            return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
+        // yyyy-mm-ddThh:mm:ss.sssZ, 24 bytes written in place (three times per matched signal).
+        return String(unsafeUninitializedCapacity: 24) { out in
+            func put(_ v: Int64, at end: Int, width: Int) {
+                var v = v
+                for i in stride(from: end, to: end - width, by: -1) {
+                    out[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                    v /= 10
+                }
+            }
+            out[4] = UInt8(ascii: "-"); out[7] = UInt8(ascii: "-"); out[10] = UInt8(ascii: "T")
+            out[13] = UInt8(ascii: ":"); out[16] = UInt8(ascii: ":"); out[19] = UInt8(ascii: "."); out[23] = UInt8(ascii: "Z")
+            put(year, at: 3, width: 4)
+            put(month, at: 6, width: 2)
+            put(day, at: 9, width: 2)
+            put(secondOfDay / 3600, at: 12, width: 2)
+            put(secondOfDay / 60 % 60, at: 15, width: 2)
+            put(secondOfDay % 60, at: 18, width: 2)
+            put(millis, at: 22, width: 3)
+            return 24
+        }
     }
 }

@@ -260,11 +260,19 @@ public final class EntryStore: Sendable {
     /// One read transaction, so the signals and opinions are one consistent state. On a database
     /// file this goes through ``IndicatorReader`` (the API's hot path for stored values).
     public func indicator(kind: SignalKind, value: String) throws -> [(signal: SignalRow, opinions: [OpinionRow])] {
-        if let indicatorReader { return try indicatorReader.indicator(kind: kind, value: value) }
+        try indicators([(kind, value)])[0]
+    }
+
+    /// ``indicator(kind:value:)`` for several keys at once, read from one snapshot (a lookup
+    /// batch's hits in one transaction). The answer has one element per key, in order.
+    public func indicators(_ keys: [(kind: SignalKind, value: String)]) throws -> [[(signal: SignalRow, opinions: [OpinionRow])]] {
+        if let indicatorReader { return try indicatorReader.indicators(keys) }
         return try database.writer.read { db in
-            let signals = try db.rows("SELECT \(SignalRow.columns) FROM signal WHERE indicatorKey = ? AND kind = ? AND value = ? ORDER BY id",
-                                      [IndicatorKey(kind: kind, value: value).storageKey, kind.name, value]).map(SignalRow.init)
-            return try signals.map { ($0, try Self.opinions(on: $0.id, in: db)) }
+            try keys.map { kind, value in
+                let signals = try db.rows("SELECT \(SignalRow.columns) FROM signal WHERE indicatorKey = ? AND kind = ? AND value = ? ORDER BY id",
+                                          [IndicatorKey(kind: kind, value: value).storageKey, kind.name, value]).map(SignalRow.init)
+                return try signals.map { ($0, try Self.opinions(on: $0.id, in: db)) }
+            }
         }
     }
 

@@ -24,11 +24,13 @@ final class IndicatorReader: Sendable {
         self.maxIdle = maxIdle
     }
 
-    /// Every signal of the indicator sorted by ID, each with its opinions sorted by author.
-    func indicator(kind: SignalKind, value: String) throws -> [(signal: SignalRow, opinions: [OpinionRow])] {
+    /// For each key, every signal of the indicator sorted by ID, each with its opinions sorted by
+    /// author; all read from one snapshot (one transaction for a whole lookup batch).
+    func indicators(_ keys: [(kind: SignalKind, value: String)]) throws -> [[(signal: SignalRow, opinions: [OpinionRow])]] {
+        if keys.isEmpty { return [] }
         let connection = try idle.withLock { $0.popLast() } ?? Connection(path: path)
         defer { idle.withLock { if $0.count < maxIdle { $0.append(connection) } } }
-        return try connection.indicator(kind: kind, value: value)
+        return try connection.indicators(keys)
     }
 
     /// One connection and its prepared statements; used by one thread at a time.
@@ -47,7 +49,9 @@ final class IndicatorReader: Sendable {
             }
             sqlite3_busy_timeout(db, 10_000)
             sqlite3_exec(db, "PRAGMA cache_size = -16384; PRAGMA mmap_size = 0", nil, nil, nil)
-            signals = try prepare("SELECT \(SignalRow.columns) FROM signal WHERE indicatorKey = ?1 AND kind = ?2 AND value = ?3 ORDER BY id")
+            // Sorted by ID here rather than by SQLite: almost every indicator has one signal, and
+            // ORDER BY would set up a sorter for each read.
+            signals = try prepare("SELECT \(SignalRow.columns) FROM signal WHERE indicatorKey = ?1 AND kind = ?2 AND value = ?3")
             opinions = try prepare("SELECT author, entry, seq, stance, note, timestamp FROM opinion WHERE target = ?1 ORDER BY author")
             begin = try prepare("BEGIN")
             commit = try prepare("COMMIT")
@@ -59,10 +63,10 @@ final class IndicatorReader: Sendable {
             sqlite3_close_v2(db)
         }
 
-        func indicator(kind: SignalKind, value: String) throws -> [(signal: SignalRow, opinions: [OpinionRow])] {
+        func indicators(_ keys: [(kind: SignalKind, value: String)]) throws -> [[(signal: SignalRow, opinions: [OpinionRow])]] {
             try run(begin)
             do {
-                let result = try read(kind: kind, value: value)
+                let result = try keys.map { try read(kind: $0.kind, value: $0.value) }
                 try run(commit)
                 return result
             } catch {
@@ -78,6 +82,7 @@ final class IndicatorReader: Sendable {
             bind(signals, 3, value)
             var rows: [SignalRow] = []
             while try step(signals) { rows.append(SignalRow(raw: RawStatement.Row(signals!))) }
+            if rows.count > 1 { rows.sort { $0.id.bytes.lexicographicallyPrecedes($1.id.bytes) } }
             return try rows.map { signal in
                 defer { sqlite3_reset(opinions); sqlite3_clear_bindings(opinions) }
                 signal.id.bytes.withUnsafeBytes { _ = sqlite3_bind_blob(opinions, 1, $0.baseAddress, Int32($0.count), Self.transient) }

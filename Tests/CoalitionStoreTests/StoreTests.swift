@@ -79,8 +79,23 @@ struct StoreTests {
                 #expect(opinions == read)
             }
         }
+        // Several keys in one read (a lookup batch): the same answers, in the order asked.
+        let keys: [(kind: SignalKind, value: String)] = [(.md5, value8), (.md5, String(format: "%032x", 9)), (.md5, value7), (.md5, value8)]
+        for store in [file, memory] {
+            let batch = try store.indicators(keys)
+            #expect(batch.count == keys.count)
+            for (key, answer) in zip(keys, batch) {
+                let single = try store.indicator(kind: key.kind, value: key.value)
+                #expect(answer.map(\.signal) == single.map(\.signal))
+                #expect(answer.map(\.opinions) == single.map(\.opinions))
+            }
+            #expect(batch.map(\.count) == [1, 0, 2, 1])
+        }
+        #expect(try file.indicators([]).isEmpty)
         let seven = try file.indicator(kind: .md5, value: value7)
         #expect(seven.count == 2)
+        // Sorted by ID, as the ORDER BY of the in-memory path sorts them.
+        #expect(seven[0].signal.id.bytes.lexicographicallyPrecedes(seven[1].signal.id.bytes))
         let stances: Set<Opinion.Stance> = Set(seven.flatMap(\.opinions).map(\.stance))
         #expect(stances == [.confirm, .dispute])
         #expect(try file.indicator(kind: .md5, value: value8).first?.signal.retractedBy != nil)

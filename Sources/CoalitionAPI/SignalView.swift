@@ -73,7 +73,10 @@ public struct SignalView: Codable, Sendable, Equatable {
             let (author, name) = label(o.author)
             return OpinionView(author: author, authorName: name, stance: o.stance.description, note: o.note, at: Self.time(o.timestamp))
         }
+        let own = Source(signal: id, author: author, authorName: authorName, publishedAt: publishedAt, status: status)
         self.sources = sources.map { r in
+            // The signal itself is among its sources (usually the only one): written once.
+            if r.id == row.id { return own }
             let (author, name) = label(r.author)
             return Source(signal: r.id.hex, author: author, authorName: name, publishedAt: Self.time(r.publishedAt), status: Self.status(r, now: now))
         }

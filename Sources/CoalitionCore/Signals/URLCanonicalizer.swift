@@ -154,25 +154,29 @@ public enum URLCanonicalizer {
         if decoded.last == dot { decoded.removeLast() }
         guard !decoded.isEmpty else { throw fail("the URL has no host") }
 
-        var labels: [[UInt8]]
+        let host: [UInt8]
         if decoded.allSatisfy({ $0 < 0x80 }) {
-            labels = decoded.map(asciiLowercased).split(separator: dot, omittingEmptySubsequences: false).map(Array.init)
+            // ASCII (almost every host): lowercased in place, labels checked as slices.
+            for i in decoded.indices { decoded[i] = asciiLowercased(decoded[i]) }
+            for label in decoded.split(separator: dot, omittingEmptySubsequences: false) { try checkLabel(label) }
+            host = decoded
         } else {
-            labels = try internationalLabels(decoded)
+            let labels = try internationalLabels(decoded)
+            for label in labels { try checkLabel(label[...]) }
+            host = Array(labels.joined(separator: [dot]))
         }
-
-        for label in labels {
-            guard !label.isEmpty else { throw fail("the host has an empty label") }
-            guard label.count <= maxLabelBytes else {
-                throw fail("a host label is longer than \(maxLabelBytes) bytes")
-            }
-            guard label.allSatisfy(isHostByte) else {
-                throw fail("the host contains a character that is not allowed (only letters, digits, \"-\", \".\" and \"_\")")
-            }
-        }
-        let host = Array(labels.joined(separator: [dot]))
         guard host.count <= maxHostBytes else { throw fail("the host is longer than \(maxHostBytes) bytes") }
         return host
+    }
+
+    private static func checkLabel(_ label: ArraySlice<UInt8>) throws(CanonicalizationFailure) {
+        guard !label.isEmpty else { throw fail("the host has an empty label") }
+        guard label.count <= maxLabelBytes else {
+            throw fail("a host label is longer than \(maxLabelBytes) bytes")
+        }
+        guard label.allSatisfy(isHostByte) else {
+            throw fail("the host contains a character that is not allowed (only letters, digits, \"-\", \".\" and \"_\")")
+        }
     }
 
     /// Decodes every `%XX` in the host; the result must be valid UTF-8.
@@ -180,19 +184,22 @@ public enum URLCanonicalizer {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(raw.count)
         var index = raw.startIndex
+        var escaped = false
         while index < raw.endIndex {
             if raw[index] == percent {
                 guard let value = escapedByte(raw, at: index) else {
                     throw fail("the host contains a \"%\" that is not followed by two hex digits")
                 }
                 bytes.append(value)
+                escaped = true
                 index += 3
             } else {
                 bytes.append(raw[index])
                 index += 1
             }
         }
-        guard String(validating: bytes, as: UTF8.self) != nil else {
+        // Unescaped bytes are a slice of a Swift string's UTF-8 cut at ASCII delimiters: valid already.
+        guard !escaped || String(validating: bytes, as: UTF8.self) != nil else {
             throw fail("the percent-escapes in the host do not decode to valid UTF-8")
         }
         return bytes

@@ -76,9 +76,7 @@ public func buildRouter(_ env: APIEnvironment, configuration: APIConfiguration =
     v1.post("signals") { request, context -> Response in
         try context.require(.publish)
         guard let publisher = env.publisher else { throw Problem(.notImplemented, "this node does not publish through the API") }
-        var request = request
-        let bytes = try await request.collectBody(upTo: configuration.maxBodyBytes)
-        let id = try publisher.publish(json: Array(buffer: bytes))
+        let id = try publisher.publish(json: Array(buffer: try await api.body(of: request)))
         guard let row = try env.store.signal(id) else { throw Problem(.internalServerError, "the new signal is missing") }
         var response = try api.view(row).response(from: request, context: context)
         response.status = .created
@@ -170,23 +168,26 @@ struct APIHandlers: Sendable {
     }
 
     func decode<T: Decodable>(_ request: Request) async throws -> T {
-        var request = request
-        let bytes = try await request.collectBody(upTo: configuration.maxBodyBytes)
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer: bytes))
-        } catch let error as DecodingError {
-            throw Problem.decoding(error)
-        }
+        try decode(T.self, from: try await body(of: request))
     }
 
     /// A `POST /v1/lookup` body: plain bodies through ``LookupRequestParser``, the rest (and
     /// every error) through `JSONDecoder`.
     func decodeLookup(_ request: Request) async throws -> LookupRequest {
-        var request = request
-        let bytes = try await request.collectBody(upTo: configuration.maxBodyBytes)
+        let bytes = try await body(of: request)
         if let parsed = bytes.withUnsafeReadableBytes(LookupRequestParser.parse) { return parsed }
+        return try decode(LookupRequest.self, from: bytes)
+    }
+
+    /// The request's body, up to the configured limit (413 beyond it).
+    func body(of request: Request) async throws -> ByteBuffer {
+        var request = request
+        return try await request.collectBody(upTo: configuration.maxBodyBytes)
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, from bytes: ByteBuffer) throws -> T {
         do {
-            return try JSONDecoder().decode(LookupRequest.self, from: Data(buffer: bytes))
+            return try JSONDecoder().decode(T.self, from: Data(buffer: bytes))
         } catch let error as DecodingError {
             throw Problem.decoding(error)
         }

@@ -1,10 +1,17 @@
 import Dispatch
+import Foundation
 
 extension Array where Element: Sendable {
     /// Maps the elements on all cores, keeping order. For CPU-bound pure work such as signature
     /// verification; `transform` must be thread-safe. Results are written straight into the
     /// returned array's storage (no second copy of every element).
-    public func parallelMap<T: Sendable>(chunkSize: Int = 256, _ transform: @Sendable (Element) -> T) -> [T] {
+    ///
+    /// - Parameter chunkSize: elements per unit of work. By default each core gets about 16
+    ///   chunks (at most 256 elements each), so that no core idles long at the end while another
+    ///   finishes a large last chunk: with a few hundred elements and 256-element chunks, a
+    ///   two-core machine verified at three quarters of its speed.
+    public func parallelMap<T: Sendable>(chunkSize: Int? = nil, _ transform: @Sendable (Element) -> T) -> [T] {
+        let chunkSize = chunkSize ?? Swift.max(1, Swift.min(256, count / (ProcessInfo.processInfo.activeProcessorCount * 16)))
         if count <= chunkSize { return map(transform) }
         let chunks = (count + chunkSize - 1) / chunkSize
         return self.withUnsafeBufferPointer { source in

@@ -18,9 +18,13 @@ final class BulkLoadState: @unchecked Sendable {
     private var retractionTargets: Set<UInt64> = []
     /// What the open transaction added, and whether each sequence bit was already set.
     private var journal: [(id: InlineID, author: PublicKey, seq: UInt64, bitWasSet: Bool)] = []
-    /// Set once the indexes are rebuilt; the load accepts no more batches.
+    /// The highest `localSeq` this load wrote: if the table's is higher, another writer (the CLI,
+    /// an API publish) added rows that the maps do not know, and the load must end.
+    private(set) var lastRow: Int64 = 0
+    private var lastRowAtBegin: Int64 = 0
+    /// Set once the indexes are rebuilt; later batches take the normal path.
     var finished = false
-    /// Set when a batch failed with a database error; the load accepts no more batches.
+    /// Set when a batch failed with a database error; the maps are no longer trusted.
     var failed = false
 
     func row(of id: EntryID) -> Int64? { rows[InlineID(id)] }
@@ -43,11 +47,13 @@ final class BulkLoadState: @unchecked Sendable {
         let key = InlineID(id)
         journal.append((key, author, seq, hasSeq(seq, of: author)))
         rows[key] = row
+        lastRow = Swift.max(lastRow, row)
         seqBits[author, default: []].setBit(seq)  // mutates in place, no copy of the bitset
     }
 
     /// Runs one transaction's worth of work, keeping the maps in step with the database.
     func transaction<T>(_ body: () throws -> T) rethrows -> T {
+        lastRowAtBegin = lastRow
         do {
             let result = try body()
             journal.removeAll(keepingCapacity: true)
@@ -58,6 +64,7 @@ final class BulkLoadState: @unchecked Sendable {
                 if !change.bitWasSet { seqBits[change.author]?.clearBit(change.seq) }
             }
             journal.removeAll()
+            lastRow = lastRowAtBegin
             throw error
         }
     }

@@ -13,7 +13,7 @@ public final class EntryStore: Sendable {
     public let database: AppDatabase
     /// The key sealed entries are opened with (this node's member key), if any.
     public let reader: Signer?
-    private let logger: Logger
+    let logger: Logger
     private let commits = Atomic<UInt64>(0)
     /// Lookups' own read connections, when the store is a file (not an in-memory test store).
     private let indicatorReader: IndicatorReader?
@@ -54,6 +54,15 @@ public final class EntryStore: Sendable {
         fileprivate let items: [Result<VerifiedEntry, CoalitionError>]
         /// Entries in the batch.
         public var count: Int { items.count }
+
+        /// One batch of the entries of `batches`, in order.
+        public init(joining batches: [PreparedBatch]) {
+            items = batches.flatMap(\.items)
+        }
+
+        fileprivate init(items: [Result<VerifiedEntry, CoalitionError>]) {
+            self.items = items
+        }
     }
 
     /// Verifies entries on all cores without touching the database.
@@ -98,20 +107,32 @@ public final class EntryStore: Sendable {
     }
 
     /// A bulk load in progress; see ``EntryStore/beginBulkLoad()``. Use it from one task at a time.
+    ///
+    /// The load ends itself, rebuilding the indexes, when another writer (the CLI, an API
+    /// publish) adds entries meanwhile, or when a batch fails with a database error: its maps
+    /// would no longer match the table. That batch and all later ones then take the normal path.
     public final class BulkLoad: Sendable {
         let store: EntryStore
         let state = BulkLoadState()
 
         init(store: EntryStore) { self.store = store }
 
-        /// Stores a prepared batch in one transaction.
-        /// - Throws: `forbidden` after ``finish()``.
+        /// Whether batches still take the bulk path (not finished, not ended by another writer or an error).
+        public var isActive: Bool { !state.finished && !state.failed }
+
+        /// Stores a prepared batch in one transaction, on the bulk path while the load is active.
         public func commit(_ batch: PreparedBatch, policy: IngestPolicy = .acceptAll, now: Int64 = .nowMillis) throws -> IngestReport {
-            guard !state.finished else { throw CoalitionError(.forbidden, "the bulk load has finished") }
-            guard !state.failed else { throw CoalitionError(.forbidden, "an earlier batch of this bulk load failed; finish it and ingest normally") }
+            guard isActive else {
+                try finish()
+                return try store.commit(batch, policy: policy, now: now)
+            }
             state.reserve(additional: batch.count)
             do {
                 return try store.write(batch.items, policy: policy, now: now, bulk: state)
+            } catch is ConcurrentWrite {
+                store.logger.notice("another writer changed the store during a bulk load; rebuilding the indexes and continuing on the normal path")
+                try finish()
+                return try store.commit(batch, policy: policy, now: now)
             } catch {
                 // The database may have failed after the maps were updated; stop trusting them.
                 state.failed = true
@@ -119,13 +140,16 @@ public final class EntryStore: Sendable {
             }
         }
 
-        /// Rebuilds the indexes; the store is then ready for normal use.
+        /// Rebuilds the indexes; later batches take the normal path.
         public func finish() throws {
             guard !state.finished else { return }
             try store.database.writer.write { db in try db.execute(sql: AppDatabase.entryIndexesSQL) }
             state.finished = true
         }
     }
+
+    /// Thrown inside a bulk-load transaction that finds rows the load did not write.
+    private struct ConcurrentWrite: Error {}
 
     private func write(_ checked: [Result<VerifiedEntry, CoalitionError>], policy: IngestPolicy, now: Int64,
                        bulk: BulkLoadState?) throws -> IngestReport {
@@ -153,6 +177,9 @@ public final class EntryStore: Sendable {
         do {
             report = try database.writer.write { db in
                 func run() throws -> IngestReport {
+                    if let bulk, (try Int64.fetchOne(db, sql: "SELECT max(localSeq) FROM entry") ?? 0) != bulk.lastRow {
+                        throw ConcurrentWrite()
+                    }
                     let writer = try IngestWriter(db: db, reader: reader, now: now, bulk: bulk)
                     for (i, r) in checked.enumerated() where !refused.contains(i) {
                         guard case .success(let v) = r else { continue }

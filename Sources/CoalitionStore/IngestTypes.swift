@@ -57,6 +57,20 @@ public struct IngestReport: Sendable, Equatable {
     }
 
     public init() {}
+
+    /// Adds the report of a later batch (its rejections keep their own batch's indexes).
+    public mutating func absorb(_ later: IngestReport) {
+        applied += later.applied
+        duplicates += later.duplicates
+        pending += later.pending
+        released += later.released
+        discarded += later.discarded
+        rejected += later.rejected
+        rolledBack = rolledBack || later.rolledBack
+        appliedIDs += later.appliedIDs
+        pendingEntries += later.pendingEntries
+        newEquivocations += later.newEquivocations
+    }
 }
 
 /// An entry that passed the intrinsic rules, with the body this node can read.

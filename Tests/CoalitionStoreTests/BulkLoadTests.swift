@@ -67,4 +67,39 @@ struct BulkLoadTests {
         #expect(Set(indexes).isSuperset(of: ["entry_id", "entry_author_seq", "entry_indicator"]))
         #expect(try EntryStore(database: reopened, reader: nil).entry(e1.id) != nil)
     }
+
+    @Test("another writer during a bulk load ends it: no duplicate rows, and later batches take the normal path")
+    func anotherWriterEndsTheLoad() throws {
+        let path = tempPath()
+        let a = try Signer(seed: [UInt8](repeating: 7, count: 32))
+        var chain: [Entry] = []
+        for n in 1...7 {
+            let body = Body.publish(try Signal(kind: .md5, value: String(format: "%032x", n), category: "violence"))
+            chain.append(try Entry.sign(by: a, seq: UInt64(n), prev: chain.last?.id ?? .zero, timestamp: Int64(n), body: body))
+        }
+        let store = EntryStore(database: try .open(path: path), reader: nil)
+        let bulk = try store.beginBulkLoad()
+        #expect(try bulk.commit(store.prepare(Array(chain[0..<2]))).applied == 2)
+        #expect(bulk.isActive)
+
+        // Another process (the CLI) opens the file and stores two of the entries the load is
+        // about to receive: the load's maps do not know them.
+        let cli = EntryStore(database: try .open(path: path), reader: nil)
+        #expect(try cli.ingest(Array(chain[2..<4])).applied == 2)
+
+        let report = try bulk.commit(store.prepare(Array(chain[2..<6])))
+        #expect(report.applied == 2 && report.duplicates == 2)
+        #expect(!bulk.isActive)
+        let (rows, indexes) = try store.database.writer.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entry") ?? -1,
+             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'entry'"))
+        }
+        #expect(rows == 6, "no entry is stored twice")
+        #expect(Set(indexes).isSuperset(of: ["entry_id", "entry_author_seq", "entry_indicator"]))
+        // Later batches, and batches after finish(), are stored normally.
+        #expect(try bulk.commit(store.prepare([chain[6]])).applied == 1)
+        try bulk.finish()
+        #expect(try bulk.commit(store.prepare([chain[6]])).duplicates == 1)
+        #expect(try store.heads().map(\.seq) == [7])
+    }
 }

@@ -137,8 +137,10 @@ let package = Package(
         .testTarget(
             name: "CoalitionGossipTests",
             dependencies: [
-                "CoalitionGossip", "CoalitionTestSupport",
+                "CoalitionGossip", "CoalitionStore", "CoalitionTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
@@ -146,6 +148,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "CoalitionNode", "CoalitionGossip", "CoalitionSync", "coalition",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -390,6 +390,7 @@ public final class GossipService: Service, Sendable {
         while true {
             try await Task.sleep(for: .seconds(1))
             broadcastBell.yield()
+            await ingestor.endBootstrap(owner: nil)
         }
     }
 

@@ -20,6 +20,15 @@ final class Ingestor: Sendable {
         var deferred = 0
         /// Pending entries of this batch, by author: the highest seq waiting, and the head now held.
         var gaps: [PublicKey: (head: UInt64, waiting: UInt64)] = [:]
+
+        /// Adds the outcome of a later commit.
+        mutating func absorb(_ later: Outcome) {
+            report.absorb(later.report)
+            violation = violation ?? later.violation
+            notAMember += later.notAMember
+            deferred += later.deferred
+            gaps.merge(later.gaps) { _, newer in newer }
+        }
     }
 
     let store: EntryStore
@@ -28,6 +37,29 @@ final class Ingestor: Sendable {
     let logger: Logger
     private let quota: NIOLockedValueBox<IngestQuota>
     private let pendingCap: Int
+    /// The bootstrap in progress, if any. Its lock is held for every commit, so that batches
+    /// of all sessions reach the bulk load (or the normal path) one at a time.
+    private let bootstrap = NIOLockedValueBox<Bootstrap?>(nil)
+
+    /// An empty store being filled from a peer that is far ahead, through the store's bulk-load
+    /// path: the entry indexes are built once at the end instead of row by row, which is several
+    /// times cheaper per entry.
+    private struct Bootstrap: Sendable {
+        let load: EntryStore.BulkLoad
+        /// The session that started it.
+        let owner: UInt64
+        /// Entries the peer was ahead by; the load ends once this many arrived.
+        let expected: UInt64
+        var received: UInt64 = 0
+        let started = Date()
+        var lastProgress = Date()
+    }
+
+    /// How far ahead of an empty store a peer must be for the session to bootstrap in bulk.
+    static let bootstrapThreshold: UInt64 = 10_000
+    /// A bootstrap that receives nothing for this long ends (its indexes are built), so that a
+    /// stalled peer never leaves the store without them.
+    static let bootstrapIdleLimit: TimeInterval = 5
 
     init(store: EntryStore, members: MemberRegistry, pool: NIOThreadPool, configuration: GossipConfiguration, logger: Logger) {
         self.store = store
@@ -77,13 +109,41 @@ final class Ingestor: Sendable {
         return prepared
     }
 
+    /// Stores several prepared frames of one peer in one transaction: per transaction, SQLite
+    /// rewrites every index page and WAL frame the transaction touched, so a few large commits
+    /// cost less than many small ones. If the merged batch is refused (one frame holds an invalid
+    /// entry), the frames are committed one by one, so that the frames before the bad one are
+    /// stored exactly as if each had been committed alone.
+    func commit(_ list: [Prepared]) async throws -> Outcome {
+        guard list.count > 1 else {
+            guard let only = list.first else { return Outcome() }
+            return try await commit(only)
+        }
+        var merged = Prepared()
+        for p in list {
+            merged.outcome.notAMember += p.outcome.notAMember
+            merged.outcome.deferred += p.outcome.deferred
+            merged.entries += p.entries
+        }
+        let batches = list.compactMap(\.batch)
+        merged.batch = batches.isEmpty ? nil : EntryStore.PreparedBatch(joining: batches)
+        let outcome = try await commit(merged)
+        guard outcome.violation != nil else { return outcome }
+        var total = Outcome()
+        for p in list {
+            let one = try await commit(p)
+            total.absorb(one)
+            if one.violation != nil { break }
+        }
+        return total
+    }
+
     /// The storing half: one atomic transaction; any invalid entry refuses the whole batch.
     func commit(_ prepared: Prepared) async throws -> Outcome {
         var outcome = prepared.outcome
         guard outcome.violation == nil, let batch = prepared.batch else { return outcome }
-        let report = try await pool.runIfActive { [store] in
-            try store.commit(batch, policy: IngestPolicy(atomic: true))
-        }
+        let received = UInt64(prepared.entries.count + outcome.notAMember + outcome.deferred)
+        let report = try await pool.runIfActive { [self] in try write(batch, received: received) }
         outcome.report = report
         if let first = report.rejected.first {
             let e = prepared.entries[first.index]
@@ -94,6 +154,73 @@ final class Ingestor: Sendable {
             try await handlePending(report.pendingEntries, outcome: &outcome)
         }
         return outcome
+    }
+
+    /// Commits on the bulk path while a bootstrap runs, otherwise normally; ends the bootstrap
+    /// once the entries it expected have arrived.
+    private func write(_ batch: EntryStore.PreparedBatch, received: UInt64) throws -> IngestReport {
+        try bootstrap.withLockedValue { current in
+            guard var b = current else { return try store.commit(batch, policy: IngestPolicy(atomic: true)) }
+            let report: IngestReport
+            do {
+                report = try b.load.commit(batch, policy: IngestPolicy(atomic: true))
+            } catch {
+                try? finish(&current, why: "a database error")
+                throw error
+            }
+            b.received += received
+            b.lastProgress = Date()
+            current = b
+            if b.received >= b.expected || !b.load.isActive { try finish(&current, why: "caught up") }
+            return report
+        }
+    }
+
+    /// Starts a bulk bootstrap for the session `owner`, whose peer is `expecting` entries ahead,
+    /// if the store is empty, the peer is far enough ahead and no bootstrap runs yet.
+    func beginBootstrap(owner: UInt64, expecting: UInt64) async {
+        guard expecting >= Self.bootstrapThreshold else { return }
+        _ = try? await pool.runIfActive { [self] in
+            bootstrap.withLockedValue { current in
+                guard current == nil else { return }
+                do {
+                    current = Bootstrap(load: try store.beginBulkLoad(), owner: owner, expected: expecting)
+                    logger.info("bootstrapping an empty store in bulk", metadata: ["entries.expected": "\(expecting)"])
+                } catch {
+                    logger.debug("no bulk bootstrap: \(error)")
+                }
+            }
+        }
+    }
+
+    /// Ends the bootstrap of session `owner` (which ended), or any bootstrap idle for longer
+    /// than ``bootstrapIdleLimit`` when `owner` is nil.
+    func endBootstrap(owner: UInt64?) async {
+        let due = bootstrap.withLockedValue { b -> Bool in
+            guard let b else { return false }
+            return owner.map { $0 == b.owner } ?? (Date().timeIntervalSince(b.lastProgress) > Self.bootstrapIdleLimit)
+        }
+        guard due else { return }
+        _ = try? await pool.runIfActive { [self] in
+            try bootstrap.withLockedValue { current in
+                try finish(&current, why: owner == nil ? "idle" : "its session ended")
+            }
+        }
+    }
+
+    /// Whether a bulk bootstrap is in progress.
+    var isBootstrapping: Bool { bootstrap.withLockedValue { $0 != nil } }
+
+    private func finish(_ current: inout Bootstrap?, why: String) throws {
+        guard let b = current else { return }
+        current = nil
+        let t = Date()
+        try b.load.finish()
+        logger.info("bulk bootstrap ended; indexes built", metadata: [
+            "reason": "\(why)", "entries.received": "\(b.received)",
+            "duration.s": "\(String(format: "%.1f", Date().timeIntervalSince(b.started)))",
+            "indexes.s": "\(String(format: "%.1f", Date().timeIntervalSince(t)))",
+        ])
     }
 
     private func admitQuota(_ entries: [Entry], outcome: inout Outcome) -> [Entry] {

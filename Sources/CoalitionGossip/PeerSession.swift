@@ -90,6 +90,7 @@ final class PeerSession: Sendable {
             logger.info("connection ended: \(error)")
         }
         queue.close()
+        await service.ingestor.endBootstrap(owner: serial)
     }
 
     private func record(_ error: WireError) {
@@ -98,29 +99,25 @@ final class PeerSession: Sendable {
 
     // MARK: reading
 
-    /// Reading and storing run as a two-stage pipeline: the reader verifies batch *n*+1 on all
-    /// cores while batch *n* commits; at most two batches are in flight. When the peer closes,
-    /// what it sent is committed before the session ends.
+    /// Reading and storing run as a two-stage pipeline: the reader verifies frame *n*+1 on all
+    /// cores while earlier frames commit. Up to ``committingFrames`` verified frames wait, and
+    /// the committer stores everything waiting in one transaction (see ``Ingestor/commit(_:)``).
+    /// When the peer closes, what it sent is committed before the session ends.
     private func receive(_ inbound: NIOAsyncChannelInboundStream<InboundFrame>) async throws {
-        let (batches, batchSink) = AsyncStream<Ingestor.Prepared>.makeStream()
-        let (slots, slotSink) = AsyncStream<Void>.makeStream()
-        slotSink.yield()
-        slotSink.yield()
+        let handoff = CommitHandoff<Ingestor.Prepared>(capacity: Self.committingFrames)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                defer { batchSink.finish() }
-                var slot = slots.makeAsyncIterator()
+                defer { handoff.finishInput() }
                 try await self.readLoop(inbound) { prepared in
-                    _ = await slot.next()
-                    batchSink.yield(prepared)
+                    _ = await handoff.push(prepared)
                 }
             }
             group.addTask {
-                defer { slotSink.finish() }
+                defer { handoff.close() }
                 var outstanding: [PublicKey: UInt64] = [:]
-                for await prepared in batches {
+                while let waiting = await handoff.takeAll() {
                     do {
-                        try await self.commit(prepared, outstanding: &outstanding)
+                        try await self.commit(waiting, outstanding: &outstanding)
                         // Our own slow commits must not count as the peer's silence.
                         self.lastHeard.withLockedValue { $0 = Date() }
                     } catch let error as WireError {
@@ -129,12 +126,14 @@ final class PeerSession: Sendable {
                         self.close(error)
                         return
                     }
-                    slotSink.yield()
                 }
             }
             try await group.waitForAll()
         }
     }
+
+    /// Verified frames that may wait for the committer (each at most a 256 KiB batch).
+    static let committingFrames = 8
 
     private func readLoop(_ inbound: NIOAsyncChannelInboundStream<InboundFrame>,
                           submit: (Ingestor.Prepared) async -> Void) async throws {
@@ -162,6 +161,7 @@ final class PeerSession: Sendable {
                     $0.lastSync = Int64(Date().timeIntervalSince1970 * 1000)
                     $0.ahead = plan.peerAhead
                 }
+                if heads.isEmpty { await service.ingestor.beginBootstrap(owner: serial, expecting: plan.peerAhead) }
                 if !plan.ranges.isEmpty {
                     logger.debug("sync: sending \(plan.entriesToSend) entries of \(plan.ranges.count) authors")
                 }
@@ -198,7 +198,7 @@ final class PeerSession: Sendable {
         }
     }
 
-    private func commit(_ prepared: Ingestor.Prepared, outstanding: inout [PublicKey: UInt64]) async throws {
+    private func commit(_ prepared: [Ingestor.Prepared], outstanding: inout [PublicKey: UInt64]) async throws {
         let outcome = try await service.ingestor.commit(prepared)
         service.account(outcome)
         if let violation = outcome.violation { throw violation }

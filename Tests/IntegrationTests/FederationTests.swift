@@ -2,6 +2,7 @@ import CoalitionCore
 import CoalitionCrypto
 import CoalitionNode
 import Foundation
+import GRDB
 import Testing
 
 /// Real node processes gossiping over mutual TLS on loopback (issue: federation).
@@ -130,6 +131,19 @@ import Testing
         let peer = try d.status().peers.first { $0.id == a.id }
         #expect(peer?.entriesIn ?? 0 >= 10_000)
         #expect(peer?.behind == 0)
+
+        // D's store was empty and A was 10,000 entries ahead: the bulk path loaded it, and the
+        // entry indexes it dropped were built again once everything had arrived.
+        try eventually("D's bulk bootstrap ends") { d.log().contains("bulk bootstrap ended; indexes built") }
+        #expect(d.log().contains("bootstrapping an empty store in bulk"))
+        let indexes = try DatabaseQueue(path: d.dir + "/coalition.sqlite", configuration: { var c = Configuration(); c.readonly = true; return c }())
+            .read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'entry'") }
+        #expect(Set(indexes).isSuperset(of: ["entry_id", "entry_author_seq", "entry_indicator"]))
+        // Afterwards D ingests on the normal path: a new signal still arrives, and lookups work.
+        let later = try a.publish("#AfterTheBootstrap")
+        try eventually("the next signal reaches D") { try d.status().entries == 10_001 }
+        #expect(try d.cli(["show", later]).check().stdout.contains("#afterthebootstrap"))
+        #expect(try d.cli(["lookup", "trend", "#bulk9999"]).check().stdout.contains("#bulk9999"))
     }
 
     @Test func jsonLogsAreOneObjectPerLineWithDottedMetadata() throws {

@@ -184,7 +184,10 @@ final class Ingestor: Sendable {
             bootstrap.withLockedValue { current in
                 guard current == nil else { return }
                 do {
-                    current = Bootstrap(load: try store.beginBulkLoad(), owner: owner, expected: expecting)
+                    // Sized for what the peer announced, up to 1M entries (a peer's claim costs at
+                    // most ~60 MB until the load ends).
+                    let load = try store.beginBulkLoad(expectedEntries: Int(min(expecting, 1_000_000)))
+                    current = Bootstrap(load: load, owner: owner, expected: expecting)
                     logger.info("bootstrapping an empty store in bulk", metadata: ["entries.expected": "\(expecting)"])
                 } catch {
                     logger.debug("no bulk bootstrap: \(error)")

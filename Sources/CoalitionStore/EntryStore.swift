@@ -95,15 +95,19 @@ public final class EntryStore: Sendable {
     /// from a peer, or a restore). The secondary indexes of `entry` are dropped and rebuilt once by
     /// ``BulkLoad/finish()``; meanwhile lookups use in-memory maps. Validity, merge rules and
     /// atomicity per batch are exactly those of ``commit(_:policy:now:)``.
+    /// - Parameter expectedEntries: how many entries the load will probably store; its maps are
+    ///   sized for them at once instead of being rehashed as they grow.
     /// - Throws: `CoalitionError(.forbidden)` when the store already holds entries.
-    public func beginBulkLoad() throws -> BulkLoad {
+    public func beginBulkLoad(expectedEntries: Int = 0) throws -> BulkLoad {
         try database.writer.write { db in
             guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entry") == 0 else {
                 throw CoalitionError(.forbidden, "a bulk load needs an empty store")
             }
             try db.execute(sql: AppDatabase.dropEntryIndexesSQL)
         }
-        return BulkLoad(store: self)
+        let load = BulkLoad(store: self)
+        load.state.reserve(additional: expectedEntries)
+        return load
     }
 
     /// A bulk load in progress; see ``EntryStore/beginBulkLoad()``. Use it from one task at a time.

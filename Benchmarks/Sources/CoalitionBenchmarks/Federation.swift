@@ -37,7 +37,7 @@ func gossip(_ store: EntryStore, key: Signer, members: [PublicKey], port: Int = 
 }
 
 func bulkLoad(_ entries: [Entry], into store: EntryStore) throws {
-    let bulk = try store.beginBulkLoad()
+    let bulk = try store.beginBulkLoad(expectedEntries: entries.count)
     for b in stride(from: 0, to: entries.count, by: 25_000) {
         _ = try bulk.commit(store.prepare(Array(entries[b..<min(b + 25_000, entries.count)])))
     }

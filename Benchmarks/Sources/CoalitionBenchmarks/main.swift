@@ -117,14 +117,14 @@ func benchIngest() throws {
         print("PID \(getpid()) prepared; committing in 3 s"); fflush(nil)
         sleep(3)
         let t = now()
-        let bulk = try store.beginBulkLoad()
+        let bulk = try store.beginBulkLoad(expectedEntries: entries.count)
         for p in prepared { _ = try bulk.commit(p) }
         try bulk.finish()
         print(String(format: "   commit only: %.2f s", now() - t))
         return
     }
     if CommandLine.arguments.contains("--breakdown") {
-        let bulk = CommandLine.arguments.contains("--no-bulk") ? nil : try store.beginBulkLoad()
+        let bulk = CommandLine.arguments.contains("--no-bulk") ? nil : try store.beginBulkLoad(expectedEntries: entries.count)
         var prepareTime = 0.0, commitTime = 0.0
         for b in stride(from: 0, to: entries.count, by: batchSize) {
             let t = now()
@@ -157,15 +157,15 @@ func benchIngest() throws {
         let reference = (references[t - 1] + references[t]) / 2
         let rate = Double(trial.applied) / trial.elapsed
         ratios.append(rate / reference)
-        print(String(format: "   trial %d: %d entries in %.2f s = %.0f entries/s; raw verify on %d cores %.0f/s; ratio %.2f (index build %.2f s, overlapping the verification of the last %d entries; %d signals, %d authors stored)",
-                     t, trial.applied, trial.elapsed, rate, cores, reference, rate / reference, trial.indexTime, tail, trial.signals, trial.authors))
+        print(String(format: "   trial %d: %d entries in %.2f s = %.0f entries/s; raw verify on %d cores %.0f/s; ratio %.2f (cores %.0f%% busy; index build %.2f s, overlapping the verification of the last %d entries; %d signals, %d authors stored)",
+                     t, trial.applied, trial.elapsed, rate, cores, reference, rate / reference, trial.busy * 100, trial.indexTime, tail, trial.signals, trial.authors))
     }
     let median = ratios.sorted()[ratios.count / 2]
     print(String(format: "   ratio ingest / raw verify: median %.2f over %d trials (min %.2f, max %.2f; target >= 0.80)", median, trials, ratios.min()!, ratios.max()!))
     print(String(format: "   peak RSS: %.0f MiB (includes the %d pre-built entries held in memory)", peakRSSMiB(), entries.count))
 }
 
-struct IngestTrial { var elapsed, indexTime: Double; var applied, signals, authors: Int }
+struct IngestTrial { var elapsed, indexTime, busy: Double; var applied, signals, authors: Int }
 
 /// One timed ingest of `entries` into a fresh store on disk.
 func ingestTrial(_ entries: [Entry], batchSize: Int, tail: Int) throws -> IngestTrial {
@@ -190,10 +190,11 @@ func ingestTrial(_ entries: [Entry], batchSize: Int, tail: Int) throws -> Ingest
     }
     let finalBatch = Array(entries[bulkCount...])
     let pipelineBatches = batches
+    let cpuBefore = processCPUSeconds()
     let start = now()
     // A fresh store takes the bulk-load path (what a bootstrapping node uses): secondary indexes
     // are built once at the end, inside the timed region.
-    let bulk = try store.beginBulkLoad()
+    let bulk = try store.beginBulkLoad(expectedEntries: entries.count)
     var applied = 0
     var prepared = store.prepare(pipelineBatches[0])
     var indexTime = 0.0
@@ -218,9 +219,18 @@ func ingestTrial(_ entries: [Entry], batchSize: Int, tail: Int) throws -> Ingest
     precondition(finalReport.rejected.isEmpty, "unexpected rejections: \(finalReport.rejected.prefix(3))")
     applied += finalReport.applied
     let elapsed = now() - start
+    let busy = (processCPUSeconds() - cpuBefore) / (elapsed * Double(cores))
     precondition(applied == entries.count, "applied \(applied) of \(entries.count)")
     let stats = try store.statistics()
-    return IngestTrial(elapsed: elapsed, indexTime: indexTime, applied: applied, signals: stats.signals, authors: stats.authors)
+    return IngestTrial(elapsed: elapsed, indexTime: indexTime, busy: busy, applied: applied, signals: stats.signals, authors: stats.authors)
+}
+
+/// User plus system CPU time this process has used, in seconds.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
 let command = CommandLine.arguments.dropFirst().first ?? "ingest"

@@ -129,16 +129,19 @@ func benchSync() async throws {
     let a3 = try gossip(storeA, key: keyA, members: everyone, port: portA3)
     let c3 = try gossip(storeC, key: keyC, members: everyone, dial: (keyA, portA3))
     let t3 = now()
+    let cpu3 = processCPUSeconds()
     // Done when everything is stored and the entry indexes exist again (a bulk bootstrap builds
     // them once at the end, inside the timed region).
     try await runServices([a3, c3]) {
         try storeC.lastLocalSeq() >= Int64(goal) && storeC.statistics().entries == goal && hasEntryIndexes(storeC)
     }
     let bootTime = now() - t3
+    let busy = (processCPUSeconds() - cpu3) / (bootTime * Double(cores))
     let referenceAfter = rawVerifyRate(sample: union)
     let reference = (referenceBefore + referenceAfter) / 2
     let rate = Double(goal) / bootTime
-    print(String(format: "   bootstrap: %d entries pulled, verified and stored in %.1f s = %.0f entries/s", goal, bootTime, rate))
+    print(String(format: "   bootstrap: %d entries pulled, verified and stored in %.1f s = %.0f entries/s (both nodes in this process; cores %.0f%% busy)",
+                 goal, bootTime, rate, busy * 100))
     print(String(format: "     raw verify on %d cores (reference, mean of before %.0f and after %.0f): %.0f/s; ratio %.2f (target ≥ 0.8: %@); peak RSS %.0f MiB",
                  cores, referenceBefore, referenceAfter, reference, rate / reference, rate / reference >= 0.8 ? "met" : "NOT met", peakRSSMiB()))
     print("     state digest equal to A: \(try storeC.stateDigest() == digestA)")

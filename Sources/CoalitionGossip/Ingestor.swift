@@ -121,8 +121,7 @@ final class Ingestor: Sendable {
         }
         var merged = Prepared()
         for p in list {
-            merged.outcome.notAMember += p.outcome.notAMember
-            merged.outcome.deferred += p.outcome.deferred
+            merged.outcome.absorb(p.outcome)
             merged.entries += p.entries
         }
         let batches = list.compactMap(\.batch)
@@ -171,7 +170,11 @@ final class Ingestor: Sendable {
             b.received += received
             b.lastProgress = Date()
             current = b
-            if b.received >= b.expected || !b.load.isActive { try finish(&current, why: "caught up") }
+            if !b.load.isActive {
+                try finish(&current, why: "another writer changed the store")
+            } else if b.received >= b.expected {
+                try finish(&current, why: "caught up")
+            }
             return report
         }
     }
@@ -199,13 +202,16 @@ final class Ingestor: Sendable {
     /// Ends the bootstrap of session `owner` (which ended), or any bootstrap idle for longer
     /// than ``bootstrapIdleLimit`` when `owner` is nil.
     func endBootstrap(owner: UInt64?) async {
-        let due = bootstrap.withLockedValue { b -> Bool in
+        @Sendable func isDue(_ b: Bootstrap?) -> Bool {
             guard let b else { return false }
             return owner.map { $0 == b.owner } ?? (Date().timeIntervalSince(b.lastProgress) > Self.bootstrapIdleLimit)
         }
-        guard due else { return }
+        // Checked once without leaving the caller's thread (the service asks every second), and
+        // again under the lock on the pool, where a commit may have made progress meanwhile.
+        guard bootstrap.withLockedValue({ isDue($0) }) else { return }
         _ = try? await pool.runIfActive { [self] in
             try bootstrap.withLockedValue { current in
+                guard isDue(current) else { return }
                 try finish(&current, why: owner == nil ? "idle" : "its session ended")
             }
         }

@@ -19,6 +19,22 @@ public enum SHA256 {
         return out
     }
 
+    /// The first 8 bytes, big-endian, of the SHA-256 digest of `first ‖ separator ‖ second`,
+    /// computed without a heap allocation (storage keys are hashed once per entry and per lookup).
+    public static func prefix64(_ first: UnsafeRawBufferPointer, separator: UInt8, _ second: UnsafeRawBufferPointer) -> UInt64 {
+        Sodium.ensureInitialized()
+        var state = crypto_hash_sha256_state()
+        crypto_hash_sha256_init(&state)
+        _ = crypto_hash_sha256_update(&state, first.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(first.count))
+        var sep = separator
+        _ = crypto_hash_sha256_update(&state, &sep, 1)
+        _ = crypto_hash_sha256_update(&state, second.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(second.count))
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: byteCount) { digest in
+            crypto_hash_sha256_final(&state, digest.baseAddress!)
+            return digest.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
+        }
+    }
+
     /// An incremental hasher, for digests over many pieces (state digests).
     public struct Hasher: ~Copyable {
         private var state = crypto_hash_sha256_state()

@@ -12,7 +12,10 @@ extension IndicatorKey {
     /// The first 8 bytes of SHA-256(kind ‖ 0x00 ‖ value), as the `indicatorKey` index column
     /// (also the key of the API's in-memory exact-lookup filter).
     public var storageKey: Int64 {
-        let digest = SHA256.hash(Array(kind.name.utf8) + [0] + Array(value.utf8))
-        return Int64(bitPattern: digest.prefix(8).reduce(0) { $0 << 8 | UInt64($1) })
+        var name = kind.name
+        var value = value
+        return name.withUTF8 { k in
+            value.withUTF8 { v in Int64(bitPattern: SHA256.prefix64(UnsafeRawBufferPointer(k), separator: 0, UnsafeRawBufferPointer(v))) }
+        }
     }
 }

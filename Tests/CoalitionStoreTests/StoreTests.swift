@@ -19,6 +19,21 @@ struct StoreTests {
         .publish(try Signal(kind: .md5, value: String(format: "%032x", n), category: "violence"))
     }
 
+    @Test("the indicator storage key is the big-endian first 8 bytes of SHA-256(kind ‖ 0 ‖ value), as stored on disk")
+    func indicatorStorageKeyIsStable() {
+        // Stores written by earlier versions hold these keys in `entry.indicatorKey`.
+        let cases: [(SignalKind, String, Int64)] = [
+            (.md5, "d41d8cd98f00b204e9800998ecf8427e", 719_021_571_424_443_149),
+            (.url, "https://example.com/é?q=1", 3_085_766_809_592_887_022),
+            (.trend, "", 7_074_073_126_597_436_577),
+        ]
+        for (kind, value, expected) in cases {
+            #expect(IndicatorKey(kind: kind, value: value).storageKey == expected, "\(kind.name) \(value)")
+            let digest = SHA256.hash(Array(kind.name.utf8) + [0] + Array(value.utf8))
+            #expect(Int64(bitPattern: digest.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }) == expected)
+        }
+    }
+
     @Test("everything reads back after a restart, unknown kinds and body types included")
     func persistsAcrossRestart() throws {
         let path = tempPath()

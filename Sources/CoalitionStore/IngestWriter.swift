@@ -27,7 +27,7 @@ final class IngestWriter {
 
     // Hot-path statements, prepared once per connection (GRDB's cache) and bound directly.
     private static let entryColumns = "id, author, seq, prev, timestamp, bodyType, readable, bytes, receivedAt, idKey, target"
-    private lazy var insertEntry = try! RawStatement(db, "INSERT INTO entry (\(Self.entryColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    private lazy var insertEntry = try! RawStatement(db, "INSERT INTO entry (\(Self.entryColumns), effect) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?21)")
     /// A publish row. Its retraction columns are filled when a retraction of it arrived first.
     private lazy var insertPublishEntry = try! RawStatement(db, """
         INSERT INTO entry (\(Self.entryColumns), effect, kind, value, category, severity, tlp, labels, expiresAt, note, quality, indicatorKey,
@@ -43,7 +43,6 @@ final class IngestWriter {
         """)
     /// Whether the retraction table may hold rows (checked once, then set by our own inserts).
     private var retractionsExist: Bool
-    private lazy var setEffect = try! RawStatement(db, "UPDATE entry SET effect = ? WHERE localSeq = ?")
     private lazy var selectLink = try! RawStatement(db, "SELECT author, seq, timestamp, bodyType FROM entry WHERE idKey = ?1 AND id = ?2")
     private lazy var selectEntryExists = try! RawStatement(db, "SELECT 1 FROM entry WHERE idKey = ?1 AND id = ?2")
     private lazy var selectPendingExists = try! RawStatement(db, "SELECT 1 FROM pending WHERE id = ?")
@@ -178,6 +177,14 @@ final class IngestWriter {
             forks = try countAtSeq.first { $0.int64(0) } ?? 0 > 0
         }
 
+        // What applying the entry changes is known before its row is written (it touches other
+        // rows only), so the row is inserted with its `effect` in one statement.
+        var effect = try apply(e, item.readable)
+        if forks && !h.equivocating {
+            h.equivocating = true
+            effect |= ChangeRecord.Kind.equivocation.bit
+            report.newEquivocations.append(.init(author: e.author, seq: e.seq))
+        }
         let st: RawStatement
         var target: EntryID?
         switch item.readable {
@@ -188,7 +195,7 @@ final class IngestWriter {
         if case .publish(let s) = item.readable {
             st = insertPublishEntry
             try bindEarliestRetraction(of: e, to: st)
-            st.bind(21, ChangeRecord.Kind.added.bit)
+            effect |= ChangeRecord.Kind.added.bit
             st.bind(11, s.kind.name); st.bind(12, s.value); st.bind(13, s.category); st.bind(14, Int(s.severity.rawValue))
             st.bind(15, Int(s.tlp.rawValue)); st.bind(16, s.labels.joined(separator: "\n")); st.bind(17, s.expiresAt)
             st.bind(18, s.note); st.bind(19, s.quality.map { Int($0) }); st.bind(20, item.indicatorStorageKey)
@@ -198,8 +205,10 @@ final class IngestWriter {
         }
         st.bind(1, e.id.bytes); st.bind(2, e.author.bytes); st.bind(3, Int64(e.seq)); st.bind(4, e.prev.bytes)
         st.bind(5, e.timestamp); st.bind(6, Int(e.bodyType)); st.bind(7, item.readable != nil); st.bind(8, e.bytes)
-        st.bind(9, now); st.bind(10, e.id.storageKey)
-        guard try st.execute() > 0 else { return false }
+        st.bind(9, now); st.bind(10, e.id.storageKey); st.bind(21, effect)
+        // A plain INSERT (no conflict clause) writes its row or throws; `entryExists` above
+        // already answered for duplicates.
+        _ = try st.execute()
         let localSeq = db.lastInsertedRowID
         bulk?.record(e.id, row: localSeq, author: e.author, seq: e.seq)
 
@@ -208,23 +217,11 @@ final class IngestWriter {
         report.appliedIDs.append(e.id)
         h.count += 1
         h.dirty = true
-        var effect = 0
-        if forks && !h.equivocating {
-            h.equivocating = true
-            effect |= ChangeRecord.Kind.equivocation.bit
-            report.newEquivocations.append(.init(author: e.author, seq: e.seq))
-        }
         if e.seq > h.seq {
             h.seq = e.seq
             h.id = e.id
         }
         heads[e.author] = h
-        effect |= try apply(e, item.readable)
-        if effect != 0 {
-            setEffect.bind(1, effect | (item.readable.isPublish ? ChangeRecord.Kind.added.bit : 0))
-            setEffect.bind(2, localSeq)
-            try setEffect.execute()
-        }
         return true
     }
 
@@ -308,10 +305,6 @@ final class IngestWriter {
         }
         hasPending = try db.flag("SELECT EXISTS (SELECT 1 FROM pending)") ?? false
     }
-}
-
-extension Optional where Wrapped == Body {
-    var isPublish: Bool { if case .publish = self { true } else { false } }
 }
 
 extension EntryID {

@@ -18,4 +18,26 @@ struct SignalRulesTests {
         #expect(throws: CoalitionError.self) { try SignalRules.checkCategory(c) }
         do { _ = try SignalRules.checkCategory(c) } catch { #expect(error.field == "category") }
     }
+
+    @Test("hash values are trimmed of Unicode whitespace and lowercased, whether or not they arrive canonical", arguments: [
+        ("d41d8cd98f00b204e9800998ecf8427e", "d41d8cd98f00b204e9800998ecf8427e"),
+        ("D41D8CD98F00B204E9800998ECF8427E", "d41d8cd98f00b204e9800998ecf8427e"),
+        ("  d41d8cd98f00b204e9800998ecf8427e\n", "d41d8cd98f00b204e9800998ecf8427e"),
+        ("\u{A0}d41d8cd98f00b204e9800998ecf8427E\u{3000}", "d41d8cd98f00b204e9800998ecf8427e"),
+        ("\td41d8cd98f00b204e9800998ecf8427e", "d41d8cd98f00b204e9800998ecf8427e"),
+    ])
+    func hashValues(_ raw: String, _ canonical: String) throws {
+        #expect(try SignalRules.canonicalValue(raw, kind: .md5) == canonical)
+    }
+
+    @Test("a hash value of the wrong length or with a non-hex character is refused, naming the field", arguments: [
+        "d41d8cd98f00b204e9800998ecf8427", "d41d8cd98f00b204e9800998ecf8427e0", "g41d8cd98f00b204e9800998ecf8427e",
+        "d41d8cd98f00b204 9800998ecf8427e", "\u{A0}", "",
+    ])
+    func invalidHashValues(_ raw: String) {
+        do {
+            _ = try SignalRules.canonicalValue(raw, kind: .md5)
+            Issue.record("accepted '\(raw)'")
+        } catch { #expect(error.field == "value") }
+    }
 }

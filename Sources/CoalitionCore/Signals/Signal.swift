@@ -85,6 +85,8 @@ public struct IndicatorKey: Hashable, Sendable, Comparable {
 extension String {
     /// Trims Unicode white space at both ends.
     func trimmingWhitespace() -> String {
+        // Printable ASCII at both ends (nearly every value) means nothing to trim: no copy.
+        if let first = utf8.first, let last = utf8.last, (0x21...0x7E).contains(first), (0x21...0x7E).contains(last) { return self }
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!

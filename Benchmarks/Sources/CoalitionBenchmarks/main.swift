@@ -121,7 +121,8 @@ func benchIngest() throws {
         for p in prepared { _ = try bulk.commit(p) }
         let t2 = now()
         try bulk.finish()
-        print(String(format: "   commit only: %.2f s (%.1f us/entry), of which the index build %.2f s", now() - t, (now() - t) / Double(entries.count) * 1e6, now() - t2))
+        let total = now() - t
+        print(String(format: "   commit only: %.2f s (%.1f us/entry), of which the index build %.2f s", total, total / Double(entries.count) * 1e6, now() - t2))
         return
     }
     if CommandLine.arguments.contains("--breakdown") {

@@ -33,9 +33,8 @@ public enum SignalRules {
     }
 
     private static func hex(_ v: String, bytes: Int, kind: String) throws(CoalitionError) -> String {
-        // Most values arrive canonical already (every lookup of a stored hash does): no copy then.
-        if v.utf8.count == bytes * 2, v.utf8.allSatisfy(isLowerHex) { return v }
-        let lower = v.lowercased()
+        // Most values arrive canonical already (every lookup of a stored hash does): copy only to lowercase.
+        let lower = v.utf8.allSatisfy(isLowerHex) ? v : v.lowercased()
         guard lower.utf8.count == bytes * 2, lower.utf8.allSatisfy(isLowerHex) else {
             throw CoalitionError(.invalidField, "a \(kind) value is \(bytes * 2) hex characters, got '\(v.prefix(80))'", field: "value")
         }

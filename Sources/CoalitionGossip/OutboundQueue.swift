@@ -97,7 +97,12 @@ final class OutboundQueue: Sendable {
 
     /// Whether the peer may lack any of these entries.
     func mayLackAny(_ entries: [(localSeq: Int64, author: PublicKey, seq: UInt64)]) -> Bool {
-        state.withLockedValue { s in !s.closed && entries.contains { s.knowledge.mayLack(author: $0.author, seq: $0.seq) } }
+        mayLackAny(entries.lazy.map { ($0.author, $0.seq) })
+    }
+
+    /// Whether the peer may lack any of these (author, seq) positions.
+    func mayLackAny(_ positions: some Sequence<(PublicKey, UInt64)>) -> Bool {
+        state.withLockedValue { s in !s.closed && positions.contains { s.knowledge.mayLack(author: $0.0, seq: $0.1) } }
     }
 
     func knowledge() -> PeerKnowledge { state.withLockedValue { $0.knowledge } }

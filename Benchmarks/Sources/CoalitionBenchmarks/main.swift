@@ -246,6 +246,7 @@ case "propagation": try await benchPropagation()
 case "pdq": try benchPDQ()
 case "trends": benchTrends()
 case "http": try benchHTTP()
+case "serve-store": try await serveStore()  // the bootstrap's source node (a child of `sync`)
 default:
     print("""
         usage: coalition-bench sync [--entries N] [--authors N]

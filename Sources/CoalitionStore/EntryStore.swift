@@ -394,9 +394,14 @@ public final class EntryStore: Sendable {
     /// order; at most `limit` of them. Used to answer a peer's sync and range requests.
     public func entries(of author: PublicKey, from: UInt64, to: UInt64, limit: Int = 1000) throws -> [(seq: UInt64, bytes: [UInt8])] {
         try database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT seq, bytes FROM entry WHERE author = ? AND seq BETWEEN ? AND ? ORDER BY seq, localSeq LIMIT ?",
-                             arguments: [author.data, Int64(clamping: from), Int64(clamping: to), limit])
-                .map { (UInt64($0["seq"] as Int64), [UInt8]($0["bytes"] as Data)) }
+            // Bound and read directly: a bootstrap serves every stored entry through here, and
+            // GRDB rows would copy each entry's bytes twice (into `Data`, then into an array).
+            let st = try RawStatement(db, "SELECT seq, bytes FROM entry WHERE author = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq, localSeq LIMIT ?4")
+            st.bind(1, author.bytes); st.bind(2, Int64(clamping: from)); st.bind(3, Int64(clamping: to)); st.bind(4, limit)
+            var rows: [(seq: UInt64, bytes: [UInt8])] = []
+            rows.reserveCapacity(Swift.min(limit, 4096))
+            try st.forEach { rows.append((UInt64($0.int64(0)), $0.blob(1))) }
+            return rows
         }
     }
 

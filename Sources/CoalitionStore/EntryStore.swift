@@ -92,7 +92,7 @@ public final class EntryStore: Sendable {
     }
 
     /// Starts a bulk load: the fast path for filling an empty store (a new node bootstrapping
-    /// from a peer, or a restore). The secondary indexes of `entry` are dropped and rebuilt once by
+    /// from a peer, or a restore). The secondary indexes of `entry` and `opinion` are dropped and rebuilt once by
     /// ``BulkLoad/finish()``; meanwhile lookups use in-memory maps. Validity, merge rules and
     /// atomicity per batch are exactly those of ``commit(_:policy:now:)``.
     /// - Parameter expectedEntries: how many entries the load will probably store; its maps are
@@ -103,7 +103,7 @@ public final class EntryStore: Sendable {
             guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entry") == 0 else {
                 throw CoalitionError(.forbidden, "a bulk load needs an empty store")
             }
-            try db.execute(sql: AppDatabase.dropEntryIndexesSQL)
+            try db.execute(sql: AppDatabase.dropBulkLoadIndexesSQL)
         }
         let load = BulkLoad(store: self)
         load.state.reserve(additional: expectedEntries)
@@ -147,7 +147,7 @@ public final class EntryStore: Sendable {
         /// Rebuilds the indexes; later batches take the normal path.
         public func finish() throws {
             guard !state.finished else { return }
-            try store.database.writer.write { db in try db.execute(sql: AppDatabase.entryIndexesSQL) }
+            try store.database.writer.write { db in try db.execute(sql: AppDatabase.bulkLoadIndexesSQL) }
             state.finished = true
         }
     }

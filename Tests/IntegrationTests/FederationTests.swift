@@ -137,8 +137,8 @@ import Testing
         try eventually("D's bulk bootstrap ends") { d.log().contains("bulk bootstrap ended; indexes built") }
         #expect(d.log().contains("bootstrapping an empty store in bulk"))
         let indexes = try DatabaseQueue(path: d.dir + "/coalition.sqlite", configuration: { var c = Configuration(); c.readonly = true; return c }())
-            .read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'entry'") }
-        #expect(Set(indexes).isSuperset(of: ["entry_id", "entry_author_seq", "entry_indicator"]))
+            .read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ('entry_id', 'entry_author_seq', 'entry_indicator', 'opinion_target')") }
+        #expect(Set(indexes) == ["entry_id", "entry_author_seq", "entry_indicator", "opinion_target"])
         // Afterwards D ingests on the normal path: a new signal still arrives, and lookups work.
         let later = try a.publish("#AfterTheBootstrap")
         try eventually("the next signal reaches D") { try d.status().entries == 10_001 }

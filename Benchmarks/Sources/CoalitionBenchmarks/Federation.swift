@@ -166,7 +166,7 @@ func benchSync() async throws {
 
 func hasEntryIndexes(_ store: EntryStore) throws -> Bool {
     try store.database.writer.read { db in
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN ('entry_id', 'entry_author_seq', 'entry_indicator')") == 3
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN ('entry_id', 'entry_author_seq', 'entry_indicator', 'opinion_target')") == 4
     }
 }
 

@@ -150,6 +150,7 @@ func benchSync() async throws {
     print(String(format: "     raw verify on %d cores (reference, mean of before %.0f and after %.0f): %.0f/s; ratio %.2f (target ≥ 0.8: %@); peak RSS %.0f MiB",
                  cores, referenceBefore, referenceAfter, reference, rate / reference, rate / reference >= 0.8 ? "met" : "NOT met", peakRSSMiB()))
     // Per entry: CPU of one raw verification, of the receiving node, and of the source node.
+    print("     \(storeC.commitCount) transactions on the receiving node (\(UInt64(goal) / max(storeC.commitCount, 1)) entries each on average)")
     let (v, rx, tx) = (Double(cores) / reference * 1e6, receiverCPU / Double(goal) * 1e6, sourceCPU / Double(goal) * 1e6)
     print(String(format: "     CPU per entry: raw verify %.1f us; receiving node %.1f us (%.1f beyond verification); source node %.1f us",
                  v, rx, rx - v, tx))

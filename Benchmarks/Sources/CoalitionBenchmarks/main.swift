@@ -249,9 +249,11 @@ case "http": try benchHTTP()
 case "serve-store": try await serveStore()  // the bootstrap's source node (a child of `sync`)
 default:
     print("""
-        usage: coalition-bench sync [--entries N] [--authors N]
+        usage: coalition-bench sync [--entries N] [--authors N] [--profile-bootstrap]
           two nodes of N entries (default 1000000) from 20 authors differing by 100 entries: bytes
           and round trips to sync, bytes when already in sync, then a bootstrap of a third node
+          from a source node in a child process (`serve-store`): each node's CPU per entry and
+          the same-run ceiling; --profile-bootstrap prints both PIDs and waits 3 s (attach perf)
         usage: coalition-bench propagation [--nodes N] [--entries N] [--seed N]
           N coalition run processes (default 32) in a random connected topology of degree 3-4;
           publishes entries (default 1000) at random nodes; p50 and p99 time until every node has each

@@ -364,18 +364,18 @@ public final class GossipService: Service, Sendable {
     private func broadcast() async throws {
         var cursor = try await read { try $0.lastLocalSeq() }
         for await _ in broadcastRings {
+            // First the cheap question, once per ring: can any connected peer lack anything? Not
+            // when each already holds every author's head, as when the only peer is the one all
+            // of it came from (a bootstrap). Entries up to `last` are covered by heads read after.
+            let (last, heads) = try await read { (try $0.lastLocalSeq(), try $0.heads()) }
+            guard last > cursor else { continue }
+            let connected = state.withLockedValue { Array($0.sessions.values) }.filter { $0.established.withLockedValue { $0 } }
+            guard connected.contains(where: { $0.queue.mayLackAny(heads.lazy.map { ($0.author, $0.seq) }) }) else {
+                cursor = last
+                continue
+            }
             while true {
                 let from = cursor
-                // First the cheap question: can any connected peer lack anything? Not when each
-                // already holds every author's head, as when the only peer is the one all of it
-                // came from (a bootstrap). Entries up to `last` are covered by heads read after it.
-                let (last, heads) = try await read { (try $0.lastLocalSeq(), try $0.heads()) }
-                guard last > from else { break }
-                let connected = state.withLockedValue { Array($0.sessions.values) }.filter { $0.established.withLockedValue { $0 } }
-                if !connected.contains(where: { $0.queue.mayLackAny(heads.lazy.map { ($0.author, $0.seq) }) }) {
-                    cursor = last
-                    break
-                }
                 // Headers first: the bytes are read only for entries some peer may lack.
                 let headers = try await read { try $0.entryHeaders(after: from, limit: 4096) }
                 guard let last = headers.last else { break }

@@ -9,7 +9,8 @@ import Logging
 import ServiceLifecycle
 
 // `sync`: the sync-cost and bootstrap benchmarks of the federation issue, with real gossip
-// services (TLS 1.3 on loopback, real SQLite files) in this process.
+// services (TLS 1.3 on loopback, real SQLite files): in this process, except the bootstrap's
+// source (see `BootstrapSource`).
 
 /// Runs `services` in a service group until `done` holds (checked every `poll`), then shuts them
 /// down gracefully.
@@ -137,7 +138,7 @@ func benchSync() async throws {
     // Done when everything is stored and the entry indexes exist again (a bulk bootstrap builds
     // them once at the end, inside the timed region).
     try await runServices([c3], poll: .milliseconds(25)) {
-        try storeC.lastLocalSeq() >= Int64(goal) && storeC.statistics().entries == goal && hasEntryIndexes(storeC)
+        try storeC.lastLocalSeq() >= Int64(goal) && storeC.statistics().entries == goal && hasBulkLoadIndexes(storeC)
     }
     let bootTime = now() - t3
     let receiverCPU = processCPUSeconds() - receiverCPU0, sourceCPU = source.cpuSeconds() - sourceCPU0
@@ -165,7 +166,7 @@ func benchSync() async throws {
     print("     state digest equal to A: \(try storeC.stateDigest() == digestA)")
 }
 
-func hasEntryIndexes(_ store: EntryStore) throws -> Bool {
+func hasBulkLoadIndexes(_ store: EntryStore) throws -> Bool {
     try store.database.writer.read { db in
         try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN ('entry_id', 'entry_author_seq', 'entry_indicator', 'opinion_target')") == 4
     }

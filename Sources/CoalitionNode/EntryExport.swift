@@ -98,31 +98,34 @@ public struct EntryImporter: Sendable {
     public init(node: NodeDirectory) { self.node = node }
 
     /// Verifies and stores every line; problems are reported with their line numbers.
+    ///
+    /// The entries go through ``IngestPipeline``: verified on all cores while earlier ones
+    /// commit, and into an empty store (a node restored from another's export) through a bulk
+    /// load once there are ``IngestPipeline/bulkThreshold`` of them or more.
     public func run(data: Data) throws -> SignalImporter.Report {
         var report = SignalImporter.Report()
-        var batch: [[UInt8]] = []
-        var batchLines: [Int] = []
-        func flush() throws {
-            guard !batch.isEmpty else { return }
-            let r = try node.store.ingest(encoded: batch, policy: node.ingestPolicy)
-            report.published += r.applied
-            for rej in r.rejected { report.rejected.append(.init(line: batchLines[rej.index], reason: rej.message)) }
-            if r.duplicates > 0 { report.skipped.append(.init(line: batchLines.first!, reason: "\(r.duplicates) entries already stored")) }
-            batch.removeAll(); batchLines.removeAll()
-        }
+        var encoded: [[UInt8]] = []
+        var lineNumbers: [Int] = []
         for (i, raw) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
             let line = Substring(decoding: raw, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty { continue }
             report.lines += 1
             do {
-                batch.append(try ExportedEntry.decodeLine(Substring(line)))
-                batchLines.append(i + 1)
+                encoded.append(try ExportedEntry.decodeLine(Substring(line)))
+                lineNumbers.append(i + 1)
             } catch {
                 report.rejected.append(.init(line: i + 1, reason: error.description))
             }
-            if batch.count >= 2_000 { try flush() }
         }
-        try flush()
+        let outcome = try IngestPipeline(store: node.store, policy: node.ingestPolicy).run(encoded: encoded)
+        report.published = outcome.report.applied
+        report.bulkLoaded = outcome.bulkEntries
+        for rejection in outcome.report.rejected {
+            report.rejected.append(.init(line: lineNumbers[rejection.index], reason: rejection.message))
+        }
+        if outcome.report.duplicates > 0, let first = lineNumbers.first {
+            report.skipped.append(.init(line: first, reason: "\(outcome.report.duplicates) entries already stored"))
+        }
         report.rejected.sort { $0.line < $1.line }
         return report
     }

@@ -39,6 +39,9 @@ public struct SignalImporter: Sendable {
         public var skipped: [LineIssue] = []
         /// Lines rejected, with the reason.
         public var rejected: [LineIssue] = []
+        /// Entries stored through a bulk load: an export of signed entries restored into an
+        /// empty store, whose randomly keyed indexes were then built once.
+        public var bulkLoaded = 0
     }
 
     /// Columns a CSV header may name.

@@ -1,5 +1,6 @@
 import CoalitionCore
 import CoalitionCrypto
+import CoalitionNode
 import Foundation
 import Testing
 
@@ -140,6 +141,40 @@ struct CLITests {
         let bad = try c.run(["import", "--signed", exportFile])
         #expect(bad.status == 2)
         #expect(bad.stdout.contains("line 1:"))
+    }
+
+    @Test("a restore of 12,000 signed entries into an empty node goes through the bulk path; a bad line is reported, and every entry is found afterwards")
+    func largeSignedImport() throws {
+        let node = CLIRunner()
+        defer { node.cleanUp() }
+        try node.run(["init", "--name", "restored"])
+        let author = try Signer(seed: [UInt8](repeating: 0x5a, count: 32))
+        var lines: [String] = []
+        var chain: [Entry] = []
+        for n in 1...12_000 {
+            let body = Body.publish(try Signal(kind: .md5, value: String(format: "%032x", n), category: "violence"))
+            chain.append(try Entry.sign(by: author, seq: UInt64(n), prev: chain.last?.id ?? .zero, timestamp: Int64(n), body: body))
+            lines.append(ExportedEntry(chain[n - 1]).jsonLine())
+        }
+        lines.insert(String(lines[5_999].prefix(60)), at: 6_000)  // a truncated extra line: line 6,001
+        let file = node.dataDir + "-restore.jsonl"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+
+        let r = try node.run(["import", "--signed", file])
+        #expect(r.status == 2, "a rejected line makes the exit status 2")
+        #expect(r.stdout.contains("12001 lines read: 12000 entries stored, 0 skipped, 1 rejected."), "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("rejected line 6001:"))
+        #expect(r.stdout.contains("entries were loaded in bulk"))
+        // Lookups after the load go through the rebuilt indexes.
+        for e in [chain[0], chain[7_777], chain[11_999]] {
+            let show = try node.run(["show", e.id.hex, "--json"])
+            #expect(show.status == 0 && show.stdout.contains(e.id.hex), "\(show.stderr)")
+        }
+        // Importing the same file again stores nothing twice.
+        let again = try node.run(["import", "--signed", file])
+        #expect(again.stdout.contains("12000 entries already stored"), "\(again.stdout)")
+        #expect(!again.stdout.contains("loaded in bulk"), "a store that holds entries takes the normal path")
     }
 
     @Test("every subcommand explains itself with --help", arguments: ["init", "id", "publish", "retract", "opine", "list", "show", "import", "export", "lookup", "match-text", "run", "status", "peers", "members", "tokens", "demo"])

@@ -117,6 +117,8 @@ func benchIngest() throws {
         print("PID \(getpid()) prepared; committing in 3 s"); fflush(nil)
         sleep(3)
         let t = now()
+        let cpu0 = processCPUSeconds()
+        defer { print(String(format: "   commit CPU %.1f us/entry", (processCPUSeconds() - cpu0) / Double(entries.count) * 1e6)) }
         let bulk = try store.beginBulkLoad(expectedEntries: entries.count)
         for p in prepared { _ = try bulk.commit(p) }
         let t2 = now()
@@ -150,17 +152,19 @@ func benchIngest() throws {
     // just before and after it, which cancels slow drift, and the median across trials damps
     // bursts of noise from other tenants of the machine.
     let trials = max(1, argument("--trials", default: 5))
-    let tail = min(argument("--tail", default: 5_000), entries.count / 4)
     var references = [referenceBefore]
     var ratios: [Double] = []
     for t in 1...trials {
-        let trial = try ingestTrial(entries, batchSize: batchSize, tail: tail)
+        let trial = try ingestTrial(entries, largestBatch: batchSize)
+        let referenceCPU = processCPUSeconds(), referenceStart = now()
         references.append(rawVerifyRate(sample: entries))
+        let referenceBusy = (processCPUSeconds() - referenceCPU) / ((now() - referenceStart) * Double(cores))
         let reference = (references[t - 1] + references[t]) / 2
-        let rate = Double(trial.applied) / trial.elapsed
+        let rate = Double(trial.outcome.report.applied) / trial.elapsed
         ratios.append(rate / reference)
-        print(String(format: "   trial %d: %d entries in %.2f s = %.0f entries/s; raw verify on %d cores %.0f/s; ratio %.2f (cores %.0f%% busy; index build %.2f s, overlapping the verification of the last %d entries; %d signals, %d authors stored)",
-                     t, trial.applied, trial.elapsed, rate, cores, reference, rate / reference, trial.busy * 100, trial.indexTime, tail, trial.signals, trial.authors))
+        print(String(format: "   trial %d: %d entries in %.2f s = %.0f entries/s; raw verify on %d cores %.0f/s; ratio %.2f (cores %.0f%% busy, %.0f%% in the reference loop after it; %d transactions, %d entries on the bulk path, index build %.2f s overlapping the verification of the rest; %d signals, %d authors stored)",
+                     t, trial.outcome.report.applied, trial.elapsed, rate, cores, reference, rate / reference, trial.busy * 100, referenceBusy * 100,
+                     trial.outcome.batches, trial.outcome.bulkEntries, trial.outcome.indexBuildSeconds, trial.signals, trial.authors))
     }
     let median = ratios.sorted()[ratios.count / 2]
     print(String(format: "   ratio ingest / raw verify: median %.2f over %d trials (min %.2f, max %.2f; target >= 0.80)", median, trials, ratios.min()!, ratios.max()!))
@@ -170,64 +174,26 @@ func benchIngest() throws {
     print(String(format: "   peak RSS: %.0f MiB (includes the %d pre-built entries held in memory)", peakRSSMiB(), entries.count))
 }
 
-struct IngestTrial { var elapsed, indexTime, busy: Double; var applied, signals, authors: Int }
+struct IngestTrial { var elapsed, busy: Double; var outcome: IngestPipeline.Outcome; var signals, authors: Int }
 
-/// One timed ingest of `entries` into a fresh store on disk.
-func ingestTrial(_ entries: [Entry], batchSize: Int, tail: Int) throws -> IngestTrial {
+/// One timed ingest of `entries` into a fresh store on disk, through the node's own pipeline
+/// (`IngestPipeline`, which `coalition import --signed` uses too): the next batch is verified on
+/// all cores while the current one commits, the bulk-load path fills the empty store, and the
+/// last entries are verified while its indexes are built.
+func ingestTrial(_ entries: [Entry], largestBatch: Int) throws -> IngestTrial {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coalition-bench-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     let store = EntryStore(database: try AppDatabase.open(path: dir.appendingPathComponent("bench.sqlite").path), reader: nil)
-    // Pipeline: verify batch k+1 on all cores while batch k commits. Batches ramp up from 1,000
-    // entries and ramp down towards the end, so little time is spent with only one stage running.
-    // The last `tail` entries form a final batch that is verified while the indexes are built
-    // (one core each), then committed on the normal, indexed path.
-    var batches: [[Entry]] = []
-    var offset = 0
-    var size = 1_000
-    let bulkCount = entries.count - tail
-    while offset < bulkCount {
-        let remaining = bulkCount - offset
-        let n = min(size, remaining, max(1_000, remaining / 2))
-        batches.append(Array(entries[offset..<offset + n]))
-        offset += n
-        size = min(size * 2, batchSize)
-    }
-    let finalBatch = Array(entries[bulkCount...])
-    let pipelineBatches = batches
     let cpuBefore = processCPUSeconds()
     let start = now()
-    // A fresh store takes the bulk-load path (what a bootstrapping node uses): secondary indexes
-    // are built once at the end, inside the timed region.
-    let bulk = try store.beginBulkLoad(expectedEntries: entries.count)
-    var applied = 0
-    var prepared = store.prepare(pipelineBatches[0])
-    var indexTime = 0.0
-    for k in 0..<pipelineBatches.count {
-        let current = prepared
-        let group = DispatchGroup()
-        let last = k + 1 == pipelineBatches.count
-        nonisolated(unsafe) var next: EntryStore.PreparedBatch?
-        DispatchQueue.global().async(group: group) { next = store.prepare(last ? finalBatch : pipelineBatches[k + 1]) }
-        let report = try bulk.commit(current)
-        precondition(report.rejected.isEmpty, "unexpected rejections: \(report.rejected.prefix(3))")
-        applied += report.applied
-        if last {
-            let indexStart = now()
-            try bulk.finish()
-            indexTime = now() - indexStart
-        }
-        group.wait()
-        prepared = next!
-    }
-    let finalReport = try store.commit(prepared)
-    precondition(finalReport.rejected.isEmpty, "unexpected rejections: \(finalReport.rejected.prefix(3))")
-    applied += finalReport.applied
+    let outcome = try IngestPipeline(store: store, largestBatch: largestBatch).run(entries)
     let elapsed = now() - start
     let busy = (processCPUSeconds() - cpuBefore) / (elapsed * Double(cores))
-    precondition(applied == entries.count, "applied \(applied) of \(entries.count)")
+    precondition(outcome.report.rejected.isEmpty, "unexpected rejections: \(outcome.report.rejected.prefix(3))")
+    precondition(outcome.report.applied == entries.count, "applied \(outcome.report.applied) of \(entries.count)")
     let stats = try store.statistics()
-    return IngestTrial(elapsed: elapsed, indexTime: indexTime, busy: busy, applied: applied, signals: stats.signals, authors: stats.authors)
+    return IngestTrial(elapsed: elapsed, busy: busy, outcome: outcome, signals: stats.signals, authors: stats.authors)
 }
 
 /// User plus system CPU time this process has used, in seconds.
@@ -269,14 +235,12 @@ default:
           build time, queries/s on one core, recall vs brute force, peak RSS, insert/remove cost,
           and python-threatexchange's default PDQ index on the same data with the ratios (installs
           it with pip into Benchmarks/.venv-threatexchange on first use)
-        usage: coalition-bench ingest [--entries N] [--authors N] [--batch N] [--trials N] [--tail N]
+        usage: coalition-bench ingest [--entries N] [--authors N] [--batch N] [--trials N]
                                       [--breakdown [--no-bulk] [--memory]] [--profile-commit]
           --entries N       entries to ingest (default 200000), from --authors N authors (default 10)
-          --batch N         largest pipeline batch (default 25000; batches ramp up from 1000)
+          --batch N         most entries per transaction (default 25000)
           --trials N        timed ingests, each into a fresh store, alternating with the reference
                             loop (default 5); prints each ratio and their median
-          --tail N          entries verified while the indexes are built, then committed on the
-                            indexed path (default 5000)
           --memory          with --breakdown: an in-memory database instead of a file
           --breakdown       verify, then store, one after the other, and print each stage's cost
           --no-bulk         with --breakdown: the normal ingest path instead of the bulk-load path

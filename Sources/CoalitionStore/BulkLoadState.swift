@@ -22,12 +22,22 @@ final class BulkLoadState: @unchecked Sendable {
     /// an API publish) added rows that the maps do not know, and the load must end.
     private(set) var lastRow: Int64 = 0
     private var lastRowAtBegin: Int64 = 0
-    /// Set once the indexes are rebuilt; later batches take the normal path.
+    /// Set once the indexes are built again; the maps may still serve lookups until `finished`.
+    var indexed = false
+    /// Set when the load ended; later batches take the normal path.
     var finished = false
     /// Set when a batch failed with a database error; the maps are no longer trusted.
     var failed = false
 
     func row(of id: EntryID) -> Int64? { rows[InlineID(id)] }
+
+    /// Frees the maps once the load ended (they take about 100 bytes per loaded entry).
+    func release() {
+        rows = [:]
+        seqBits = [:]
+        retractionTargets = []
+        journal = []
+    }
 
     /// Grows the row map ahead of a batch so it rehashes rarely (doubling, not per insert).
     func reserve(additional n: Int) {

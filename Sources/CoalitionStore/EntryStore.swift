@@ -144,11 +144,25 @@ public final class EntryStore: Sendable {
             }
         }
 
-        /// Rebuilds the indexes; later batches take the normal path.
+        /// Builds the dropped indexes now, but keeps the load's maps: later batches are written
+        /// with the indexes (as on the normal path) while their lookups still go to the maps,
+        /// which cost less than the index probes. For a caller that knows more entries follow at
+        /// once, such as ``IngestPipeline``, which verifies them meanwhile; call ``finish()`` after them.
+        public func buildIndexes() throws {
+            guard isActive, !state.indexed else { return }
+            try store.database.writer.write { db in try db.execute(sql: AppDatabase.bulkLoadIndexesSQL) }
+            state.indexed = true
+        }
+
+        /// Rebuilds the indexes (unless ``buildIndexes()`` did) and drops the maps; later batches
+        /// take the normal path.
         public func finish() throws {
             guard !state.finished else { return }
-            try store.database.writer.write { db in try db.execute(sql: AppDatabase.bulkLoadIndexesSQL) }
+            if !state.indexed {
+                try store.database.writer.write { db in try db.execute(sql: AppDatabase.bulkLoadIndexesSQL) }
+            }
             state.finished = true
+            state.release()
         }
     }
 

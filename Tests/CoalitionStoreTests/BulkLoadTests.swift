@@ -29,6 +29,32 @@ struct BulkLoadTests {
         for e in run.set.valid.prefix(10) { #expect(try store.entry(e.id)?.bytes == e.bytes) }
     }
 
+    @Test("after buildIndexes() later batches still take the bulk path, with the indexes in place")
+    func batchesAfterTheIndexBuild() throws {
+        var run = RandomDelivery(seed: 212)
+        let store = EntryStore(database: try .open(path: tempPath()), reader: run.generator.reader)
+        let bulk = try store.beginBulkLoad()
+        var batches = 0
+        let refused = try run.deliver { entries in
+            batches += 1
+            if batches == 3 {
+                try bulk.buildIndexes()
+                let indexes = try store.database.writer.read { db in
+                    try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ('entry_id', 'entry_author_seq', 'entry_indicator', 'opinion_target')")
+                }
+                #expect(Set(indexes) == ["entry_id", "entry_author_seq", "entry_indicator", "opinion_target"])
+            }
+            return try bulk.commit(store.prepare(entries))
+        }
+        #expect(batches > 3)
+        #expect(bulk.isActive, "the load goes on after its indexes are built")
+        try bulk.finish()
+        #expect(!bulk.isActive)
+        #expect(refused == run.set.invalid.count)
+        #expect(try store.stateDigest() == run.expectedDigest)
+        for e in run.set.valid.suffix(10) { #expect(try store.entry(e.id)?.bytes == e.bytes) }
+    }
+
     @Test("a rolled-back atomic batch leaves no trace in the bulk load")
     func atomicRollback() throws {
         let a = try Signer(seed: [UInt8](repeating: 5, count: 32))

@@ -55,22 +55,47 @@ struct BulkLoadTests {
         for e in run.set.valid.suffix(10) { #expect(try store.entry(e.id)?.bytes == e.bytes) }
     }
 
+    @Test("forked opinions at one seq: the bulk load keeps the winner the normal path keeps (the higher entry ID)", arguments: 0..<8)
+    func forkedOpinionsPickTheSameWinner(variant: Int) throws {
+        let a = try Signer(seed: [UInt8](repeating: UInt8(30 + variant), count: 32))
+        let signal = try Entry.sign(by: a, seq: 1, prev: .zero, timestamp: 1,
+                                    body: .publish(try Signal(kind: .md5, value: String(format: "%032x", variant), category: "violence")))
+        let forks = try (0..<3).map { n in
+            try Entry.sign(by: a, seq: 2, prev: signal.id, timestamp: 2 + Int64(n),
+                           body: .opinion(try Opinion(target: signal.id, stance: [.confirm, .dispute, .seen][n])))
+        }
+        let normal = EntryStore(database: try .inMemory(), reader: nil)
+        let loaded = EntryStore(database: try .open(path: tempPath()), reader: nil)
+        let bulk = try loaded.beginBulkLoad()
+        for e in [signal] + forks {
+            _ = try normal.ingest([e])
+            _ = try bulk.commit(loaded.prepare([e]))
+        }
+        try bulk.finish()
+        let winner = forks.map(\.id).max { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+        #expect(try normal.opinions(on: signal.id).map(\.entry) == [winner])
+        #expect(try loaded.opinions(on: signal.id).map(\.entry) == [winner])
+        #expect(try loaded.stateDigest() == normal.stateDigest())
+    }
+
     @Test("a rolled-back atomic batch leaves no trace in the bulk load")
     func atomicRollback() throws {
         let a = try Signer(seed: [UInt8](repeating: 5, count: 32))
         let body = { (n: Int) throws -> Body in .publish(try Signal(kind: .md5, value: String(format: "%032x", n), category: "violence")) }
         let e1 = try Entry.sign(by: a, seq: 1, prev: .zero, timestamp: 1, body: try body(1))
-        let e2 = try Entry.sign(by: a, seq: 2, prev: e1.id, timestamp: 2, body: try body(2))
+        let e2 = try Entry.sign(by: a, seq: 2, prev: e1.id, timestamp: 2, body: .opinion(try Opinion(target: e1.id, stance: .confirm)))
         let bad = try Entry.sign(by: a, seq: 3, prev: e2.id, timestamp: 1, body: try body(3))  // timestamp goes back
         let store = EntryStore(database: try .inMemory(), reader: nil)
         let bulk = try store.beginBulkLoad()
         let report = try bulk.commit(store.prepare([e1, e2, bad]), policy: IngestPolicy(atomic: true))
         #expect(report.rolledBack)
-        // The same entries load again (the maps forgot them) and no equivocation is invented.
+        // The same entries load again (the maps forgot them; the opinion was rolled back with
+        // its batch) and no equivocation is invented.
         let again = try bulk.commit(store.prepare([e1, e2]))
         #expect(again.applied == 2 && again.duplicates == 0)
         try bulk.finish()
         #expect(try store.heads().map(\.equivocating) == [false])
+        #expect(try store.opinions(on: e1.id).map(\.entry) == [e2.id])
     }
 
     @Test("a bulk load needs an empty store, and indexes come back after an interrupted load")

@@ -48,6 +48,12 @@ public struct ExportedEntry: Codable, Sendable, Equatable {
     /// Parses a JSONL line back to entry bytes, checking that `id` matches.
     /// - Throws: `malformedEntry` naming what is wrong.
     public static func decodeLine(_ line: Substring) throws(CoalitionError) -> [UInt8] {
+        try decodeEntry(line).bytes
+    }
+
+    /// Parses a JSONL line back to the entry, checking that `id` and the other stated fields match.
+    /// - Throws: `malformedEntry` naming what is wrong.
+    public static func decodeEntry(_ line: Substring) throws(CoalitionError) -> Entry {
         guard let obj = try? JSONDecoder().decode(ExportedEntry.self, from: Data(line.utf8)) else {
             throw CoalitionError(.malformedEntry, "not an exported entry object (truncated line?)")
         }
@@ -67,7 +73,7 @@ public struct ExportedEntry: Codable, Sendable, Equatable {
         guard obj.type == typeName(e.bodyType) else {
             throw CoalitionError(.malformedEntry, "the stated type does not match the entry", field: "type")
         }
-        return b
+        return e
     }
 }
 
@@ -99,25 +105,23 @@ public struct EntryImporter: Sendable {
 
     /// Verifies and stores every line; problems are reported with their line numbers.
     ///
-    /// The entries go through ``IngestPipeline``: verified on all cores while earlier ones
-    /// commit, and into an empty store (a node restored from another's export) through a bulk
-    /// load once there are ``IngestPipeline/bulkThreshold`` of them or more.
+    /// The lines go through ``IngestPipeline``: each batch is parsed and verified on all cores
+    /// while the previous one commits, and into an empty store (a node restored from another's
+    /// export) they are loaded in bulk once there are ``IngestPipeline/bulkThreshold`` of them.
     public func run(data: Data) throws -> SignalImporter.Report {
         var report = SignalImporter.Report()
-        var encoded: [[UInt8]] = []
+        var lines: [Substring] = []
         var lineNumbers: [Int] = []
         for (i, raw) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
             let line = Substring(decoding: raw, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty { continue }
             report.lines += 1
-            do {
-                encoded.append(try ExportedEntry.decodeLine(Substring(line)))
-                lineNumbers.append(i + 1)
-            } catch {
-                report.rejected.append(.init(line: i + 1, reason: error.description))
-            }
+            lines.append(Substring(line))
+            lineNumbers.append(i + 1)
         }
-        let outcome = try IngestPipeline(store: node.store, policy: node.ingestPolicy).run(encoded: encoded)
+        let outcome = try IngestPipeline(store: node.store, policy: node.ingestPolicy).run(lines) { line throws(CoalitionError) in
+            try ExportedEntry.decodeEntry(line)
+        }
         report.published = outcome.report.applied
         report.bulkLoaded = outcome.bulkEntries
         for rejection in outcome.report.rejected {

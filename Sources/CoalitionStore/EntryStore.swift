@@ -67,20 +67,21 @@ public final class EntryStore: Sendable {
 
     /// Verifies entries on all cores without touching the database.
     public func prepare(_ entries: [Entry]) -> PreparedBatch {
-        let reader = self.reader
-        return PreparedBatch(items: entries.parallelMap { e in
-            do throws(CoalitionError) { return .success(VerifiedEntry(entry: e, body: try e.validateIntrinsic(), reader: reader)) } catch {
-                return .failure(error)
-            }
-        })
+        prepare(entries) { $0 }
     }
 
     /// Decodes and verifies raw entries on all cores without touching the database.
     public func prepare(encoded: [[UInt8]]) -> PreparedBatch {
+        prepare(encoded) { bytes throws(CoalitionError) in try Entry(decoding: bytes) }
+    }
+
+    /// Decodes items of any form into entries and verifies them, all on all cores, without
+    /// touching the database. An item `decode` refuses is rejected with its error.
+    public func prepare<Item: Sendable>(_ items: [Item], decode: @Sendable (Item) throws(CoalitionError) -> Entry) -> PreparedBatch {
         let reader = self.reader
-        return PreparedBatch(items: encoded.parallelMap { bytes in
+        return PreparedBatch(items: items.parallelMap { item in
             do throws(CoalitionError) {
-                let e = try Entry(decoding: bytes)
+                let e = try decode(item)
                 return .success(VerifiedEntry(entry: e, body: try e.validateIntrinsic(), reader: reader))
             } catch { return .failure(error) }
         })

@@ -50,13 +50,21 @@ public struct IngestPipeline: Sendable {
     /// Verifies and stores `entries` in order.
     /// - Throws: a database error; the batches before it stay stored.
     public func run(_ entries: [Entry]) throws -> Outcome {
-        try run(entries) { [store] in store.prepare(Array($0)) }
+        try run(entries) { $0 }
     }
 
     /// Decodes, verifies and stores raw entries in order; undecodable ones are rejected by index.
     /// - Throws: a database error; the batches before it stay stored.
     public func run(encoded: [[UInt8]]) throws -> Outcome {
-        try run(encoded) { [store] in store.prepare(encoded: Array($0)) }
+        try run(encoded) { bytes throws(CoalitionError) in try Entry(decoding: bytes) }
+    }
+
+    /// Decodes items of any form (lines of an export, say) into entries, verifies and stores
+    /// them in order. Decoding runs on all cores with the verification of each batch; an item
+    /// `decode` refuses is rejected by index, with its error.
+    /// - Throws: a database error; the batches before it stay stored.
+    public func run<Item: Sendable>(_ items: [Item], decode: @escaping @Sendable (Item) throws(CoalitionError) -> Entry) throws -> Outcome {
+        try run(items, prepare: { [store] in store.prepare(Array($0), decode: decode) })
     }
 
     private func run<Item: Sendable>(_ items: [Item], prepare: @escaping @Sendable (ArraySlice<Item>) -> EntryStore.PreparedBatch) throws -> Outcome {

@@ -85,7 +85,8 @@ public struct IngestPipeline: Sendable {
         func commit(_ batch: EntryStore.PreparedBatch, _ k: Int) throws -> IngestReport {
             guard let load, load.isActive else { return try store.commit(batch, policy: policy) }
             let report = try load.commit(batch, policy: policy)
-            if k < plan.bulkBatches { outcome.bulkEntries += batch.count }
+            // (A load that another writer ended took this batch on the normal path.)
+            if k < plan.bulkBatches && load.isActive { outcome.bulkEntries += batch.count }
             if k + 1 == plan.bulkBatches {
                 // The batches after this one are written with the indexes, but their lookups
                 // still go to the load's maps.

@@ -45,12 +45,6 @@ public struct ExportedEntry: Codable, Sendable, Equatable {
         return String(decoding: try! enc.encode(self), as: UTF8.self)
     }
 
-    /// Parses a JSONL line back to entry bytes, checking that `id` matches.
-    /// - Throws: `malformedEntry` naming what is wrong.
-    public static func decodeLine(_ line: Substring) throws(CoalitionError) -> [UInt8] {
-        try decodeEntry(line).bytes
-    }
-
     /// Parses a JSONL line back to the entry, checking that `id` and the other stated fields match.
     /// - Throws: `malformedEntry` naming what is wrong.
     public static func decodeEntry(_ line: Substring) throws(CoalitionError) -> Entry {

@@ -94,8 +94,9 @@ public final class EntryStore: Sendable {
 
     /// Starts a bulk load: the fast path for filling an empty store (a new node bootstrapping
     /// from a peer, or a restore). The randomly keyed secondary indexes of `entry` and `opinion`
-    /// are dropped and rebuilt once by ``BulkLoad/finish()``; meanwhile lookups use in-memory maps. Validity,
-    /// merge rules and atomicity per batch are exactly those of ``commit(_:policy:now:)``.
+    /// are dropped and rebuilt once by ``BulkLoad/finish()``; meanwhile lookups use in-memory
+    /// maps. Validity, merge rules and atomicity per batch are exactly those of
+    /// ``commit(_:policy:now:)``.
     /// - Parameter expectedEntries: how many entries the load will probably store; its maps are
     ///   sized for them at once instead of being rehashed as they grow.
     /// - Throws: `CoalitionError(.forbidden)` when the store already holds entries.

@@ -118,7 +118,7 @@ public struct IngestPipeline: Sendable {
     }
 
     /// How a run is cut into batches: pure arithmetic, so that it can be tested on its own.
-    struct Plan: Equatable {
+    struct Plan {
         /// Consecutive ranges of the input, covering it.
         var batches: [Range<Int>] = []
         /// The first this many batches take the bulk path; the indexes are built after the last of them.
@@ -127,8 +127,8 @@ public struct IngestPipeline: Sendable {
         /// Per-entry costs on one core relative to verifying the entry, from `coalition-bench
         /// ingest` on a 2-core machine (80 µs per verification): a bulk-path commit about 12 µs,
         /// the index build at the end of a bulk load about 3 µs per entry loaded, a commit with
-        /// the indexes just after it 30–40 µs (random inserts into the fresh indexes). A wrong estimate only leaves a
-        /// core idle a little longer at the end.
+        /// the indexes just after it 30–40 µs (random inserts into the fresh indexes). A wrong
+        /// estimate only leaves a core idle a little longer at the end.
         static let bulkCommitCost = 0.15
         static let indexBuildCost = 0.04
         static let indexedCommitCost = 0.4

@@ -15,7 +15,7 @@ struct ExportFormatTests {
     @Test("a line round-trips to the same bytes")
     func roundTrip() throws {
         let line = ExportedEntry(entry).jsonLine()
-        #expect(try ExportedEntry.decodeLine(Substring(line)) == entry.bytes)
+        #expect(try ExportedEntry.decodeEntry(Substring(line)).bytes == entry.bytes)
     }
 
     @Test("tampered metadata or bytes are rejected with the field named", arguments: [
@@ -25,7 +25,7 @@ struct ExportFormatTests {
     func tampering(from: String, to: String, field: String) throws {
         let line = ExportedEntry(entry).jsonLine().replacingOccurrences(of: from, with: to)
         do {
-            _ = try ExportedEntry.decodeLine(Substring(line))
+            _ = try ExportedEntry.decodeEntry(Substring(line))
             Issue.record("accepted a tampered \(field)")
         } catch {
             #expect(error.field == field)
@@ -36,6 +36,6 @@ struct ExportFormatTests {
     func wrongID() {
         var exported = ExportedEntry(entry)
         exported.id = String(repeating: "0", count: 64)
-        #expect(throws: CoalitionError.self) { try ExportedEntry.decodeLine(Substring(exported.jsonLine())) }
+        #expect(throws: CoalitionError.self) { try ExportedEntry.decodeEntry(Substring(exported.jsonLine())) }
     }
 }

@@ -37,8 +37,9 @@ let package = Package(
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"]), .brew(["libsodium"])]
         ),
-        // Keys, signatures, hashes and sealed boxes. The only importer of CSodium.
-        .target(name: "CoalitionCrypto", dependencies: ["CSodium"]),
+        // Keys, signatures, hashes and sealed boxes. The only importer of CSodium; SHA-256 comes
+        // from swift-crypto (already built for swift-certificates), which uses the SHA extensions.
+        .target(name: "CoalitionCrypto", dependencies: ["CSodium", .product(name: "Crypto", package: "swift-crypto")]),
         // Signals, entries, canonical encoding, validity and the merged CRDT state. No I/O.
         .target(name: "CoalitionCore", dependencies: ["CoalitionCrypto"]),
         // One C call Swift cannot make (variadic sqlite3_config), to tune SQLite before it starts.

@@ -29,6 +29,7 @@ public struct CryptoError: Error, Sendable, CustomStringConvertible {
     /// A human-readable explanation.
     public let message: String
 
+    @usableFromInline
     init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message

@@ -78,6 +78,21 @@ struct CryptoTests {
         var h = SHA256.Hasher()
         h.update(Array("a".utf8)); h.update(Array("bc".utf8))
         #expect(Hex.encode(h.finalize()) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        // Two blocks, and a collection without contiguous storage.
+        let twoBlocks = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
+        #expect(Hex.encode(SHA256.hash(Array(twoBlocks.utf8))) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(Hex.encode(SHA256.hash(twoBlocks.utf8.lazy.map { $0 })) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        var empty = SHA256.Hasher()
+        empty.update([UInt8]())
+        #expect(Hex.encode(empty.finalize()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
+    @Test("the 64-bit prefix of SHA-256(first ‖ separator ‖ second) is the digest's first 8 bytes, big-endian")
+    func sha256Prefix() {
+        let first = Array("url".utf8), second = Array("https://example.com/a".utf8)
+        let digest = SHA256.hash(first + [0] + second)
+        let prefix = first.withUnsafeBytes { f in second.withUnsafeBytes { s in SHA256.prefix64(f, separator: 0, s) } }
+        #expect(prefix == digest.prefix(8).reduce(0) { $0 << 8 | UInt64($1) })
     }
 
     @Test("hex decoding refuses odd lengths and non-hex characters", arguments: ["abc", "zz", "0g"])

@@ -52,13 +52,20 @@ struct FieldList {
         return t
     }
 
+    /// A field's bytes, checked to be exactly `count` long, without copying them.
+    private func slice(_ tag: UInt8, _ name: String, count: Int) throws(CoalitionError) -> ArraySlice<UInt8>? {
+        guard let v = values[Int(tag)] else { return nil }
+        guard v.count == count else { throw CoalitionError(.malformedEntry, "must be \(count) bytes, got \(v.count)", field: name) }
+        return v
+    }
+
     func u8(_ tag: UInt8, _ name: String) throws(CoalitionError) -> UInt8? {
-        try bytes(tag, name, count: 1)?.first
+        try slice(tag, name, count: 1)?.first
     }
 
     func i64(_ tag: UInt8, _ name: String) throws(CoalitionError) -> Int64? {
-        guard let b = try bytes(tag, name, count: 8) else { return nil }
-        var r = ByteReader(b[...])
+        guard let b = try slice(tag, name, count: 8) else { return nil }
+        var r = ByteReader(b)
         return r.i64()
     }
 

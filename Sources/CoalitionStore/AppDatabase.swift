@@ -24,18 +24,31 @@ public struct AppDatabase: Sendable {
                 // node's RSS: with a 5 GB store, five readers held gigabytes of them.
                 try db.execute(sql: "PRAGMA cache_size = -16384")
             } else {
+                // A new store gets 16 KiB pages (an existing one keeps its own; SQLite ignores this
+                // then). Each page written costs two write calls to the WAL and a read and a write
+                // at the checkpoint, so with a quarter of the pages a bulk load's commits cost
+                // 13.0 µs per entry instead of 15.7 (200,000 entries, 6 interleaved runs,
+                // 2026-11-24; 32 KiB gave 12.0 but makes each page a lookup misses 32 KiB to read).
+                try db.execute(sql: "PRAGMA page_size = \(AppDatabase.pageSize)")
                 // The writer: up to 64 MiB of page cache, and reads through mmap: ingest touches
                 // random index pages, and re-reading them with pread dominated ingest profiles.
                 try db.execute(sql: "PRAGMA cache_size = -65536")
                 try db.execute(sql: "PRAGMA mmap_size = 1073741824")
             }
-            // Checkpoint every ~32 MiB of WAL instead of SQLite's 4 MiB: index pages rewritten by
-            // consecutive batches are then copied into the database once, not once per batch.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192")
+            // Checkpoint every 32 MiB of WAL instead of SQLite's 1,000 pages: index pages rewritten
+            // by consecutive batches are then copied into the database once, not once per batch.
+            // The limit counts pages, whose size is the file's (4 KiB in stores created before 16 KiB became the default).
+            let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? AppDatabase.pageSize
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(AppDatabase.walCheckpointBytes / max(pageSize, 512))")
         }
         let pool = try DatabasePool(path: path, configuration: config)
         return try AppDatabase(pool)
     }
+
+    /// The page size of a new store's file, in bytes.
+    public static let pageSize = 16_384
+    /// How much WAL gathers before SQLite copies it into the database file.
+    static let walCheckpointBytes = 32 * 1024 * 1024
 
     /// SQLite's memory statistics take a global mutex on every allocation; nothing here reads
     /// them. Effective only if this runs before the process opens its first connection.

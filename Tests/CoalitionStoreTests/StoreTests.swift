@@ -2,6 +2,7 @@ import CoalitionCore
 import CoalitionCrypto
 import CoalitionStore
 import Foundation
+import GRDB
 import Testing
 
 @Suite("Store")
@@ -32,6 +33,33 @@ struct StoreTests {
             let digest = SHA256.hash(Array(kind.name.utf8) + [0] + Array(value.utf8))
             #expect(Int64(bitPattern: digest.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }) == expected)
         }
+    }
+
+    @Test("a new store file has 16 KiB pages and WAL; an older 4 KiB store keeps its pages and checkpoints at the same 32 MiB")
+    func pageSizeAndCheckpoint() throws {
+        let fresh = try AppDatabase.open(path: tempPath())
+        let (pageSize, journal, checkpoint) = try fresh.writer.write { db in
+            (try Int.fetchOne(db, sql: "PRAGMA page_size"), try String.fetchOne(db, sql: "PRAGMA journal_mode"),
+             try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint"))
+        }
+        #expect(pageSize == 16_384)
+        #expect(journal == "wal")
+        #expect(checkpoint == 2_048)
+        // A store created with SQLite's default pages, as before 16 KiB became the default.
+        let oldPath = tempPath()
+        do {
+            let queue = try DatabaseQueue(path: oldPath)
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA page_size = 4096; CREATE TABLE t (x); PRAGMA journal_mode = WAL")
+            }
+        }
+        let old = try AppDatabase.open(path: oldPath)
+        let (oldPageSize, oldCheckpoint) = try old.writer.write { db in
+            (try Int.fetchOne(db, sql: "PRAGMA page_size"), try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint"))
+        }
+        #expect(oldPageSize == 4_096)
+        #expect(oldCheckpoint == 8_192)
+        #expect(try EntryStore(database: old, reader: alice).append([.plain(try md5(1))], by: alice).count == 1)
     }
 
     @Test("everything reads back after a restart, unknown kinds and body types included")

@@ -4,8 +4,11 @@ public enum HashPrefix {
     /// The first 8 bytes (fewer if the array is shorter), little-endian.
     @inlinable
     public static func load(_ bytes: [UInt8]) -> UInt64 {
+        if bytes.count >= 8 {
+            return bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        }
         var v: UInt64 = 0
-        for i in 0..<min(8, bytes.count) { v |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        for i in 0..<bytes.count { v |= UInt64(bytes[i]) << (8 * UInt64(i)) }
         return v
     }
 }

@@ -64,7 +64,7 @@ public struct PublicKey: Hashable, Sendable, Comparable, CustomStringConvertible
         return out
     }
 
-    public static func == (lhs: PublicKey, rhs: PublicKey) -> Bool { lhs.bytes == rhs.bytes }
+    public static func == (lhs: PublicKey, rhs: PublicKey) -> Bool { ByteEquality.equal(lhs.bytes, rhs.bytes) }
 
     /// Ed25519 public keys are uniformly distributed points; 8 bytes suffice for hashing.
     public func hash(into hasher: inout Hasher) {

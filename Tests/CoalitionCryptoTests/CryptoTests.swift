@@ -95,6 +95,20 @@ struct CryptoTests {
         #expect(prefix == digest.prefix(8).reduce(0) { $0 << 8 | UInt64($1) })
     }
 
+    @Test("32-byte values compare equal only when every byte is; other lengths compare as arrays")
+    func byteEquality() {
+        let a = (0..<32).map { UInt8($0) }
+        #expect(ByteEquality.equal(a, a))
+        for i in 0..<32 {
+            var b = a
+            b[i] ^= 0x80
+            #expect(!ByteEquality.equal(a, b), "byte \(i)")
+        }
+        #expect(!ByteEquality.equal(a, Array(a.prefix(31))))
+        #expect(ByteEquality.equal([1, 2, 3], [1, 2, 3]) && !ByteEquality.equal([1, 2, 3], [1, 2, 4]))
+        #expect(HashPrefix.load(a) == 0x0706050403020100 && HashPrefix.load([1, 2]) == 0x0201)
+    }
+
     @Test("hex decoding refuses odd lengths and non-hex characters", arguments: ["abc", "zz", "0g"])
     func badHex(_ text: String) {
         #expect(Hex.decode(text) == nil)

@@ -28,7 +28,7 @@ public struct EntryID: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// Lowercase hex.
     public var hex: String { Hex.encode(bytes) }
 
-    public static func == (a: EntryID, b: EntryID) -> Bool { a.bytes == b.bytes }
+    public static func == (a: EntryID, b: EntryID) -> Bool { ByteEquality.equal(a.bytes, b.bytes) }
 
     /// IDs are SHA-256 outputs, so their first 8 bytes are already uniformly distributed;
     /// hashing those alone keeps dictionary lookups on the ingest path cheap.

@@ -170,7 +170,7 @@ func benchIngest() throws {
     // Trials alternate with the reference loop; each trial's ratio uses the references measured
     // just before and after it, which cancels slow drift, and the median across trials damps
     // bursts of noise from other tenants of the machine.
-    let trials = max(1, argument("--trials", default: 5))
+    let trials = max(1, argument("--trials", default: 7))
     // Each trial starts from the entries' bytes, as they arrive from a peer or an export: decoding
     // and the ID's SHA-256 are inside the timed region with verification and storage.
     let encoded = entries.map(\.bytes)
@@ -262,7 +262,7 @@ default:
           --entries N       entries to ingest (default 200000), from --authors N authors (default 10)
           --batch N         most entries per transaction (default 25000)
           --trials N        timed ingests, each into a fresh store, alternating with the reference
-                            loop (default 5); prints each ratio and their median
+                            loop (default 7); prints each ratio and their median
           --memory          with --breakdown: an in-memory database instead of a file
           --breakdown       verify, then store, one after the other, and print each stage's cost
           --no-bulk         with --breakdown: the normal ingest path instead of the bulk-load path

@@ -8,10 +8,9 @@ public struct PublicKey: Hashable, Sendable, Comparable, CustomStringConvertible
     /// The raw key bytes.
     public let bytes: [UInt8]
 
-    /// Wraps raw key bytes.
+    /// Wraps raw key bytes. Inlinable so that callers copy their concrete collection (an entry's
+    /// slice, say) directly: unspecialized, the generic copy cost a microsecond per received entry.
     /// - Throws: ``CryptoError/Code/invalidKeyLength`` unless exactly 32 bytes are given.
-    /// Inlinable so that callers copy their concrete collection (an entry's slice, say) directly:
-    /// unspecialized, the generic copy cost a microsecond per received entry.
     @inlinable
     public init<Bytes: Collection<UInt8>>(bytes: Bytes) throws(CryptoError) {
         guard bytes.count == Self.byteCount else {

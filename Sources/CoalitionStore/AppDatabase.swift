@@ -37,7 +37,7 @@ public struct AppDatabase: Sendable {
             }
             // Checkpoint every 32 MiB of WAL instead of SQLite's 1,000 pages: index pages rewritten
             // by consecutive batches are then copied into the database once, not once per batch.
-            // The limit counts pages, whose size is the file's (4 KiB in stores created before 16 KiB became the default).
+            // The limit counts pages of the file's own size (4 KiB in stores created earlier).
             let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? AppDatabase.pageSize
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(AppDatabase.walCheckpointBytes / max(pageSize, 512))")
         }

@@ -178,14 +178,15 @@ func benchIngest() throws {
     var ratios: [Double] = []
     for t in 1...trials {
         let trial = try ingestTrial(encoded, largestBatch: batchSize)
-        let referenceCPU = processCPUSeconds(), referenceStart = now()
+        let referenceCPU = processCPUSeconds(), referenceStart = now(), referenceStolen = stolenSeconds()
         references.append(rawVerifyRate(sample: entries))
         let referenceBusy = (processCPUSeconds() - referenceCPU) / ((now() - referenceStart) * Double(cores))
+        let referenceSteal = (stolenSeconds() - referenceStolen) / ((now() - referenceStart) * Double(cores))
         let reference = (references[t - 1] + references[t]) / 2
         let rate = Double(trial.outcome.report.applied) / trial.elapsed
         ratios.append(rate / reference)
-        print(String(format: "   trial %d: %d entries in %.2f s = %.0f entries/s; raw verify on %d cores %.0f/s; ratio %.2f (cores %.0f%% busy, %.0f%% in the reference loop after it; %d transactions, %d entries on the bulk path, index build %.2f s overlapping the verification of the rest; %d signals, %d authors stored)",
-                     t, trial.outcome.report.applied, trial.elapsed, rate, cores, reference, rate / reference, trial.busy * 100, referenceBusy * 100,
+        print(String(format: "   trial %d: %d entries in %.2f s = %.0f entries/s; raw verify on %d cores %.0f/s; ratio %.2f (cores %.0f%% busy, %.1f%% in the kernel, %.1f%% stolen by the hypervisor; in the reference loop after it %.0f%% busy, %.1f%% stolen; %d transactions, %d entries on the bulk path, index build %.2f s overlapping the verification of the rest; %d signals, %d authors stored)",
+                     t, trial.outcome.report.applied, trial.elapsed, rate, cores, reference, rate / reference, trial.busy * 100, trial.system * 100, trial.stolen * 100, referenceBusy * 100, referenceSteal * 100,
                      trial.outcome.batches, trial.outcome.bulkEntries, trial.outcome.indexBuildSeconds, trial.signals, trial.authors))
     }
     let median = ratios.sorted()[ratios.count / 2]
@@ -196,7 +197,7 @@ func benchIngest() throws {
     print(String(format: "   peak RSS: %.0f MiB (includes the %d pre-built entries held in memory)", peakRSSMiB(), entries.count))
 }
 
-struct IngestTrial { var elapsed, busy: Double; var outcome: IngestPipeline.Outcome; var signals, authors: Int }
+struct IngestTrial { var elapsed, busy, system, stolen: Double; var outcome: IngestPipeline.Outcome; var signals, authors: Int }
 
 /// One timed ingest of `entries` into a fresh store on disk, through the node's own pipeline
 /// (`IngestPipeline`, which `coalition import --signed` uses too): the next batch is verified on
@@ -207,23 +208,40 @@ func ingestTrial(_ encoded: [[UInt8]], largestBatch: Int) throws -> IngestTrial 
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     let store = EntryStore(database: try AppDatabase.open(path: dir.appendingPathComponent("bench.sqlite").path), reader: nil)
-    let cpuBefore = processCPUSeconds()
+    let cpuBefore = processCPUTimes(), stolenBefore = stolenSeconds()
     let start = now()
     let outcome = try IngestPipeline(store: store, largestBatch: largestBatch).run(encoded: encoded)
     let elapsed = now() - start
-    let busy = (processCPUSeconds() - cpuBefore) / (elapsed * Double(cores))
+    let cpu = processCPUTimes(), stolen = stolenSeconds() - stolenBefore
+    let busy = (cpu.user + cpu.system - cpuBefore.user - cpuBefore.system) / (elapsed * Double(cores))
+    let system = (cpu.system - cpuBefore.system) / (elapsed * Double(cores))
     precondition(outcome.report.rejected.isEmpty, "unexpected rejections: \(outcome.report.rejected.prefix(3))")
     precondition(outcome.report.applied == encoded.count, "applied \(outcome.report.applied) of \(encoded.count)")
     let stats = try store.statistics()
-    return IngestTrial(elapsed: elapsed, busy: busy, outcome: outcome, signals: stats.signals, authors: stats.authors)
+    return IngestTrial(elapsed: elapsed, busy: busy, system: system, stolen: stolen / (elapsed * Double(cores)), outcome: outcome, signals: stats.signals, authors: stats.authors)
+}
+
+/// Seconds of CPU time the hypervisor gave to other guests instead of this machine (all cores
+/// together): the `steal` column of /proc/stat. Zero where the kernel does not report it.
+func stolenSeconds() -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+          let line = stat.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") }) else { return 0 }
+    let fields = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+    return fields.count > 7 ? fields[7] / Double(sysconf(Int32(_SC_CLK_TCK))) : 0
+}
+
+/// User and system CPU time this process has used, in seconds.
+func processCPUTimes() -> (user: Double, system: Double) {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return (seconds(usage.ru_utime), seconds(usage.ru_stime))
 }
 
 /// User plus system CPU time this process has used, in seconds.
 func processCPUSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    let t = processCPUTimes()
+    return t.user + t.system
 }
 
 let command = CommandLine.arguments.dropFirst().first ?? "ingest"

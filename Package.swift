@@ -42,13 +42,14 @@ let package = Package(
         .target(name: "CoalitionCrypto", dependencies: ["CSodium", .product(name: "Crypto", package: "swift-crypto")]),
         // Signals, entries, canonical encoding, validity and the merged CRDT state. No I/O.
         .target(name: "CoalitionCore", dependencies: ["CoalitionCrypto"]),
-        // One C call Swift cannot make (variadic sqlite3_config), to tune SQLite before it starts.
-        .target(name: "CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
+        // Two C calls Swift cannot make: the variadic sqlite3_config, to tune SQLite before it
+        // starts, and glibc's mallopt, to keep freed memory for the next ingest batch.
+        .target(name: "CTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
         // SQLite persistence through GRDB.
         .target(
             name: "CoalitionStore",
             dependencies: [
-                "CoalitionCore", "CSQLiteTuning",
+                "CoalitionCore", "CTuning",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -122,7 +123,7 @@ let package = Package(
         .testTarget(name: "CoalitionCoreTests", dependencies: ["CoalitionCore", "CoalitionTestSupport"]),
         .testTarget(
             name: "CoalitionStoreTests",
-            dependencies: ["CoalitionStore", "CoalitionTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["CoalitionStore", "CTuning", "CoalitionTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "CoalitionMatchTests", dependencies: ["CoalitionMatch", "CoalitionTestSupport"]),
         .testTarget(

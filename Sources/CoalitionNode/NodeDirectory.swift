@@ -54,9 +54,11 @@ public struct NodeDirectory: Sendable {
         return try open(at: dir, logger: logger)
     }
 
-    /// Opens an existing node.
+    /// Opens an existing node. The first call in a process also sets the allocator to keep freed
+    /// memory for reuse (``AllocatorTuning``), as every process that runs a node should.
     /// - Throws: `CoalitionError` for a missing or invalid configuration or key file.
     public static func open(at path: String, logger: Logger = Logger(label: "coalition")) throws -> NodeDirectory {
+        AllocatorTuning.retainFreedMemory()
         let dir = URL(fileURLWithPath: path).standardizedFileURL.path
         let configPath = dir + "/" + configFileName
         guard let data = FileManager.default.contents(atPath: configPath), let text = String(data: data, encoding: .utf8) else {

@@ -245,6 +245,8 @@ func processCPUSeconds() -> Double {
 }
 
 let command = CommandLine.arguments.dropFirst().first ?? "ingest"
+// As every node process does (`NodeDirectory.open`): freed batches stay with the allocator.
+precondition(AllocatorTuning.retainFreedMemory(), "glibc refused the allocator settings")
 switch command {
 case "ingest": try benchIngest()
 case "sync": try await benchSync()

@@ -1,4 +1,4 @@
-#include "CSQLiteTuning.h"
+#include "CTuning.h"
 #include <sqlite3.h>
 
 // sqlite3_config is variadic, which Swift cannot call; this is its only caller.

@@ -7,7 +7,7 @@ import CTuning
 /// once it passes an adaptive threshold, and serves large blocks from fresh mappings, so the
 /// next batch faults in and zeroes new pages. On a virtual machine that kernel work cost 3–4% of
 /// the cores during a bulk ingest (`coalition-bench ingest` prints the kernel's share); keeping
-/// the freed memory for reuse brings it under 2%. The price is that the process's resident size
+/// the freed memory for reuse brings it to about 2%. The price is that the process's resident size
 /// stays near its peak, up to ``retainedBytes`` above what it uses, after a large ingest.
 ///
 /// `NodeDirectory.open` applies it, so every `coalition` command and the node daemon run with it.

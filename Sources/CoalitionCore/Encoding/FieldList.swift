@@ -90,7 +90,11 @@ struct FieldList {
         guard v.count <= maxBytes else {
             throw CoalitionError(.tooLarge, "is \(v.count) bytes; the limit is \(maxBytes)", field: name)
         }
-        guard let s = String(validating: v, as: UTF8.self) else {
+        // Decoding repairs invalid UTF-8, so the text is valid exactly when it kept every byte.
+        // (`String(validating:as:)` is generic inside the standard library and looked up type
+        // metadata for every text field of every received entry.)
+        let s = v.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
+        guard s.utf8.count == v.count, s.utf8.elementsEqual(v) else {
             throw CoalitionError(.malformedEntry, "is not valid UTF-8", field: name)
         }
         guard !v.contains(0) else {

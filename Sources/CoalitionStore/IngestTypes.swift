@@ -74,7 +74,10 @@ public struct IngestReport: Sendable, Equatable {
 }
 
 /// An entry that passed the intrinsic rules, with the body this node can read.
-struct VerifiedEntry: Sendable {
+///
+/// A class: the committing thread passes each one from the prepared batch to the writer, and a
+/// struct copy retained and released every string and array of the entry and its bodies.
+final class VerifiedEntry: Sendable {
     let entry: Entry
     let body: Body
     let readable: Body?

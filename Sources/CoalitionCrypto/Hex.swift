@@ -8,6 +8,11 @@ public enum Hex {
         return Array(bytes).withUnsafeBufferPointer(encode(buffer:))
     }
 
+    /// Lowercase hex of raw bytes (a ``Bytes32``'s, say).
+    public static func encode(_ raw: UnsafeRawBufferPointer) -> String {
+        encode(buffer: raw.assumingMemoryBound(to: UInt8.self))
+    }
+
     private static func encode(buffer: UnsafeBufferPointer<UInt8>) -> String {
         String(unsafeUninitializedCapacity: buffer.count * 2) { out in
             var i = 0

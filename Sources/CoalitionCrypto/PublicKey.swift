@@ -5,19 +5,25 @@ public struct PublicKey: Hashable, Sendable, Comparable, CustomStringConvertible
     /// The number of bytes in an Ed25519 public key.
     public static let byteCount = 32
 
-    /// The raw key bytes.
-    public let bytes: [UInt8]
+    /// The key, held inline (no heap allocation per key).
+    public let raw: Bytes32
+
+    /// The raw key bytes, as a new array.
+    public var bytes: [UInt8] { raw.array }
 
     /// Wraps raw key bytes. Inlinable so that callers copy their concrete collection (an entry's
     /// slice, say) directly: unspecialized, the generic copy cost a microsecond per received entry.
     /// - Throws: ``CryptoError/Code/invalidKeyLength`` unless exactly 32 bytes are given.
     @inlinable
     public init<Bytes: Collection<UInt8>>(bytes: Bytes) throws(CryptoError) {
-        guard bytes.count == Self.byteCount else {
+        guard let raw = Bytes32(bytes) else {
             throw CryptoError(.invalidKeyLength, "an Ed25519 public key has 32 bytes, got \(bytes.count)")
         }
-        self.bytes = Array(bytes)
+        self.raw = raw
     }
+
+    /// Wraps 32 bytes already held inline.
+    public init(raw: Bytes32) { self.raw = raw }
 
     /// Verifies a detached Ed25519 signature over `message` with libsodium's strict verifier
     /// (non-canonical encodings and small-order keys are rejected).
@@ -28,8 +34,8 @@ public struct PublicKey: Hashable, Sendable, Comparable, CustomStringConvertible
         let msg = Array(message)
         return sig.withUnsafeBufferPointer { s in
             msg.withUnsafeBufferPointer { m in
-                bytes.withUnsafeBufferPointer { k in
-                    crypto_sign_verify_detached(s.baseAddress!, m.baseAddress, UInt64(m.count), k.baseAddress!) == 0
+                raw.withUnsafeBytes { k in
+                    crypto_sign_verify_detached(s.baseAddress!, m.baseAddress, UInt64(m.count), k.baseAddress!.assumingMemoryBound(to: UInt8.self)) == 0
                 }
             }
         }
@@ -39,12 +45,12 @@ public struct PublicKey: Hashable, Sendable, Comparable, CustomStringConvertible
     public func isValidSignature(_ signature: UnsafeRawBufferPointer, for message: UnsafeRawBufferPointer) -> Bool {
         guard signature.count == Signer.signatureByteCount else { return false }
         Sodium.ensureInitialized()
-        return bytes.withUnsafeBufferPointer { k in
+        return raw.withUnsafeBytes { k in
             crypto_sign_verify_detached(
                 signature.baseAddress!.assumingMemoryBound(to: UInt8.self),
                 message.baseAddress?.assumingMemoryBound(to: UInt8.self),
                 UInt64(message.count),
-                k.baseAddress!
+                k.baseAddress!.assumingMemoryBound(to: UInt8.self)
             ) == 0
         }
     }
@@ -55,25 +61,17 @@ public struct PublicKey: Hashable, Sendable, Comparable, CustomStringConvertible
         Sodium.ensureInitialized()
         var out = [UInt8](repeating: 0, count: Int(crypto_box_PUBLICKEYBYTES))
         let rc = out.withUnsafeMutableBufferPointer { o in
-            bytes.withUnsafeBufferPointer { k in
-                crypto_sign_ed25519_pk_to_curve25519(o.baseAddress!, k.baseAddress!)
+            raw.withUnsafeBytes { k in
+                crypto_sign_ed25519_pk_to_curve25519(o.baseAddress!, k.baseAddress!.assumingMemoryBound(to: UInt8.self))
             }
         }
         guard rc == 0 else { throw CryptoError(.invalidKey, "the Ed25519 key has no Curve25519 form") }
         return out
     }
 
-    public static func == (lhs: PublicKey, rhs: PublicKey) -> Bool { ByteEquality.equal(lhs.bytes, rhs.bytes) }
-
-    /// Ed25519 public keys are uniformly distributed points; 8 bytes suffice for hashing.
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(HashPrefix.load(bytes))
-    }
-
-    public static func < (lhs: PublicKey, rhs: PublicKey) -> Bool {
-        lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
-    }
+    /// Ordered by their bytes, lexicographically.
+    public static func < (lhs: PublicKey, rhs: PublicKey) -> Bool { lhs.raw < rhs.raw }
 
     /// Lowercase hex of the key.
-    public var description: String { Hex.encode(bytes) }
+    public var description: String { raw.withUnsafeBytes { Hex.encode($0) } }
 }

@@ -8,16 +8,15 @@ import CoalitionCrypto
 /// confinement is why it is `@unchecked Sendable`. Additions are journalled per transaction so
 /// that a rolled-back batch leaves the maps as the database is.
 final class BulkLoadState: @unchecked Sendable {
-    /// Loaded entry → its `localSeq`, keyed by the ID's bytes held inline (no array to retain,
-    /// release and free per entry).
-    private var rows: [InlineID: Int64] = [:]
+    /// Loaded entry → its `localSeq`.
+    private var rows: [EntryID: Int64] = [:]
     /// Per author, a bitset of the sequence numbers stored (chains are dense from 1).
     private var seqBits: [PublicKey: [UInt64]] = [:]
     /// Hash prefixes of every signal a loaded retraction targets. A signal whose prefix is absent
     /// has no stored retraction (extra prefixes left by a rolled-back batch only cost a probe).
     private var retractionTargets: Set<UInt64> = []
     /// What the open transaction added, and whether each sequence bit was already set.
-    private var journal: [(id: InlineID, author: PublicKey, seq: UInt64, bitWasSet: Bool)] = []
+    private var journal: [(id: EntryID, author: PublicKey, seq: UInt64, bitWasSet: Bool)] = []
     /// The highest `localSeq` this load wrote: if the table's is higher, another writer (the CLI,
     /// an API publish) added rows that the maps do not know, and the load must end.
     private(set) var lastRow: Int64 = 0
@@ -29,7 +28,7 @@ final class BulkLoadState: @unchecked Sendable {
     /// Set when a batch failed with a database error; the maps are no longer trusted.
     var failed = false
 
-    func row(of id: EntryID) -> Int64? { rows[InlineID(id)] }
+    func row(of id: EntryID) -> Int64? { rows[id] }
 
     /// Frees the maps once the load ended (they take about 100 bytes per loaded entry).
     func release() {
@@ -45,18 +44,17 @@ final class BulkLoadState: @unchecked Sendable {
         if rows.capacity < needed { rows.reserveCapacity(Swift.max(needed, rows.capacity * 2)) }
     }
 
-    func mayHaveRetraction(of id: EntryID) -> Bool { retractionTargets.contains(HashPrefix.load(id.bytes)) }
+    func mayHaveRetraction(of id: EntryID) -> Bool { retractionTargets.contains(id.raw.littleEndianPrefix) }
 
-    func recordRetraction(of id: EntryID) { retractionTargets.insert(HashPrefix.load(id.bytes)) }
+    func recordRetraction(of id: EntryID) { retractionTargets.insert(id.raw.littleEndianPrefix) }
 
     func hasSeq(_ seq: UInt64, of author: PublicKey) -> Bool {
         seqBits[author]?.hasBit(seq) ?? false
     }
 
     func record(_ id: EntryID, row: Int64, author: PublicKey, seq: UInt64) {
-        let key = InlineID(id)
-        journal.append((key, author, seq, hasSeq(seq, of: author)))
-        rows[key] = row
+        journal.append((id, author, seq, hasSeq(seq, of: author)))
+        rows[id] = row
         lastRow = Swift.max(lastRow, row)
         seqBits[author, default: []].setBit(seq)  // mutates in place, no copy of the bitset
     }
@@ -78,21 +76,6 @@ final class BulkLoadState: @unchecked Sendable {
             throw error
         }
     }
-}
-
-/// The 32 bytes of an entry ID as four words. IDs are SHA-256 digests, so hashing the first
-/// word is enough for a dictionary (the process's seeded hasher still mixes it).
-struct InlineID: Hashable {
-    let w0, w1, w2, w3: UInt64
-
-    init(_ id: EntryID) {
-        (w0, w1, w2, w3) = id.bytes.withUnsafeBytes { raw in
-            (raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-             raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self), raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
-        }
-    }
-
-    func hash(into hasher: inout Hasher) { hasher.combine(w0) }
 }
 
 extension Array where Element == UInt64 {

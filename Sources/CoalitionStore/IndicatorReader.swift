@@ -82,14 +82,14 @@ final class IndicatorReader: Sendable {
             bind(signals, 3, value)
             var rows: [SignalRow] = []
             while try step(signals) { rows.append(SignalRow(raw: RawStatement.Row(signals!))) }
-            if rows.count > 1 { rows.sort { $0.id.bytes.lexicographicallyPrecedes($1.id.bytes) } }
+            if rows.count > 1 { rows.sort { $0.id < $1.id } }
             return try rows.map { signal in
                 defer { sqlite3_reset(opinions); sqlite3_clear_bindings(opinions) }
-                signal.id.bytes.withUnsafeBytes { _ = sqlite3_bind_blob(opinions, 1, $0.baseAddress, Int32($0.count), Self.transient) }
+                signal.id.raw.withUnsafeBytes { _ = sqlite3_bind_blob(opinions, 1, $0.baseAddress, Int32($0.count), Self.transient) }
                 var list: [OpinionRow] = []
                 while try step(opinions) {
                     let r = RawStatement.Row(opinions!)
-                    list.append(OpinionRow(author: try! PublicKey(bytes: r.blob(0)), target: signal.id, entry: try! EntryID(bytes: r.blob(1)),
+                    list.append(OpinionRow(author: r.publicKey(0), target: signal.id, entry: r.entryID(1),
                                            seq: UInt64(r.int64(2)), stance: Opinion.Stance(rawValue: UInt8(truncatingIfNeeded: r.int64(3))) ?? .seen,
                                            note: r.optionalText(4), timestamp: r.int64(5)))
                 }

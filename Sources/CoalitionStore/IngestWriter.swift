@@ -128,12 +128,12 @@ final class IngestWriter {
     private func entryExists(_ id: EntryID) throws -> Bool {
         if let bulk { return bulk.row(of: id) != nil }
         selectEntryExists.bind(1, id.storageKey)
-        selectEntryExists.bind(2, id.bytes)
+        selectEntryExists.bind(2, id)
         return try selectEntryExists.first { _ in true } ?? false
     }
 
     private func pendingExists(_ id: EntryID) throws -> Bool {
-        selectPendingExists.bind(1, id.bytes)
+        selectPendingExists.bind(1, id)
         return try selectPendingExists.first { _ in true } ?? false
     }
 
@@ -143,13 +143,13 @@ final class IngestWriter {
             guard let row = bulk.row(of: id) else { return nil }
             selectLinkByRow.bind(1, row)
             return try selectLinkByRow.first { r in
-                ChainLink(id: id, author: r.blob(0), seq: UInt64(r.int64(1)), timestamp: r.int64(2), bodyType: UInt16(r.int64(3)))
+                ChainLink(id: id, author: r.publicKey(0), seq: UInt64(r.int64(1)), timestamp: r.int64(2), bodyType: UInt16(r.int64(3)))
             }
         }
         selectLink.bind(1, id.storageKey)
-        selectLink.bind(2, id.bytes)
+        selectLink.bind(2, id)
         return try selectLink.first { row in
-            ChainLink(id: id, author: row.blob(0), seq: UInt64(row.int64(1)), timestamp: row.int64(2), bodyType: UInt16(row.int64(3)))
+            ChainLink(id: id, author: row.publicKey(0), seq: UInt64(row.int64(1)), timestamp: row.int64(2), bodyType: UInt16(row.int64(3)))
         }
     }
 
@@ -172,7 +172,7 @@ final class IngestWriter {
         if let bulk {
             forks = bulk.hasSeq(e.seq, of: e.author)
         } else if e.seq <= h.seq {
-            countAtSeq.bind(1, e.author.bytes)
+            countAtSeq.bind(1, e.author)
             countAtSeq.bind(2, Int64(e.seq))
             forks = try countAtSeq.first { $0.int64(0) } ?? 0 > 0
         }
@@ -201,9 +201,9 @@ final class IngestWriter {
             st.bind(18, s.note); st.bind(19, s.quality.map { Int($0) }); st.bind(20, item.indicatorStorageKey)
         } else {
             st = insertEntry
-            if let target { st.bind(11, target.bytes) } else { st.bind(11, nil as Int?) }
+            if let target { st.bind(11, target) } else { st.bind(11, nil as Int?) }
         }
-        st.bind(1, e.id.bytes); st.bind(2, e.author.bytes); st.bind(3, Int64(e.seq)); st.bind(4, e.prev.bytes)
+        st.bind(1, e.id); st.bind(2, e.author); st.bind(3, Int64(e.seq)); st.bind(4, e.prev)
         st.bind(5, e.timestamp); st.bind(6, Int(e.bodyType)); st.bind(7, item.readable != nil); st.bind(8, e.bytes)
         st.bind(9, now); st.bind(10, e.id.storageKey); st.bind(21, effect)
         // A plain INSERT (no conflict clause) writes its row or throws; `entryExists` above
@@ -231,8 +231,8 @@ final class IngestWriter {
         let mayExist = bulk.map { $0.mayHaveRetraction(of: e.id) } ?? retractionsExist
         var found: (entry: [UInt8], seq: Int64, reason: String)?
         if mayExist {
-            selectEarliestRetraction.bind(1, e.id.bytes)
-            selectEarliestRetraction.bind(2, e.author.bytes)
+            selectEarliestRetraction.bind(1, e.id)
+            selectEarliestRetraction.bind(2, e.author)
             try selectEarliestRetraction.forEach { row in
                 let candidate = (entry: row.blob(0), seq: row.int64(1), reason: row.text(2))
                 if let f = found, f.seq < candidate.seq || (f.seq == candidate.seq && f.entry.lexicographicallyPrecedes(candidate.entry)) {
@@ -252,7 +252,7 @@ final class IngestWriter {
     private func apply(_ e: Entry, _ readable: Body?) throws -> Int {
         switch readable {
         case .retract(let r):
-            insertRetraction.bind(1, r.target.bytes); insertRetraction.bind(2, e.id.bytes); insertRetraction.bind(3, e.author.bytes)
+            insertRetraction.bind(1, r.target); insertRetraction.bind(2, e.id); insertRetraction.bind(3, e.author)
             insertRetraction.bind(4, Int64(e.seq)); insertRetraction.bind(5, r.reason)
             try insertRetraction.execute()
             retractionsExist = true
@@ -263,15 +263,15 @@ final class IngestWriter {
             let select = targetRow == nil ? selectActive : selectActiveByRow
             let update = targetRow == nil ? updateRetracted : updateRetractedByRow
             let key = targetRow.flatMap { $0 } ?? r.target.storageKey
-            select.bind(1, r.target.bytes); select.bind(2, e.author.bytes); select.bind(3, key)
+            select.bind(1, r.target); select.bind(2, e.author); select.bind(3, key)
             let wasActive = try select.first { $0.int64(0) == 1 }
-            update.bind(1, e.id.bytes); update.bind(2, Int64(e.seq)); update.bind(3, r.reason)
-            update.bind(4, r.target.bytes); update.bind(5, e.author.bytes); update.bind(6, key)
+            update.bind(1, e.id); update.bind(2, Int64(e.seq)); update.bind(3, r.reason)
+            update.bind(4, r.target); update.bind(5, e.author); update.bind(6, key)
             try update.execute()
             return wasActive == true ? ChangeRecord.Kind.retracted.bit : 0
         case .opinion(let o):
             let st = upsertOpinion
-            st.bind(1, e.author.bytes); st.bind(2, o.target.bytes); st.bind(3, Int64(e.seq)); st.bind(4, e.id.bytes)
+            st.bind(1, e.author); st.bind(2, o.target); st.bind(3, Int64(e.seq)); st.bind(4, e.id)
             st.bind(5, Int(o.stance.rawValue)); st.bind(6, o.note); st.bind(7, e.timestamp)
             return try st.execute() > 0 ? ChangeRecord.Kind.opinion.bit : 0
         case .keyRotation(let k):
@@ -308,9 +308,9 @@ final class IngestWriter {
 }
 
 extension EntryID {
-    var data: Data { Data(bytes) }
+    var data: Data { raw.withUnsafeBytes { Data($0) } }
 }
 
 extension PublicKey {
-    var data: Data { Data(bytes) }
+    var data: Data { raw.withUnsafeBytes { Data($0) } }
 }

@@ -1,3 +1,5 @@
+import CoalitionCore
+import CoalitionCrypto
 import GRDB
 import GRDBSQLite
 
@@ -22,6 +24,11 @@ struct RawStatement {
     func bind(_ index: Int32, _ bytes: [UInt8]) {
         bytes.withUnsafeBytes { _ = sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), Self.transient) }
     }
+    func bind(_ index: Int32, _ raw: Bytes32) {
+        raw.withUnsafeBytes { _ = sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), Self.transient) }
+    }
+    func bind(_ index: Int32, _ id: EntryID) { bind(index, id.raw) }
+    func bind(_ index: Int32, _ key: PublicKey) { bind(index, key.raw) }
     func bind(_ index: Int32, _ value: Int64) { sqlite3_bind_int64(handle, index, value) }
     func bind(_ index: Int32, _ value: Int) { sqlite3_bind_int64(handle, index, Int64(value)) }
     func bind(_ index: Int32, _ value: Bool) { sqlite3_bind_int64(handle, index, value ? 1 : 0) }
@@ -88,5 +95,14 @@ struct RawStatement {
             guard n > 0, let p = sqlite3_column_blob(handle, i) else { return [] }
             return Array(UnsafeRawBufferPointer(start: p, count: n))
         }
+        /// A 32-byte blob without an intermediate array; nil for NULL or another length.
+        func bytes32(_ i: Int32) -> Bytes32? {
+            guard sqlite3_column_bytes(handle, i) == Bytes32.count, let p = sqlite3_column_blob(handle, i) else { return nil }
+            return Bytes32(loading: UnsafeRawBufferPointer(start: p, count: Bytes32.count))
+        }
+        /// An entry ID column (the schema stores only 32-byte IDs there).
+        func entryID(_ i: Int32) -> EntryID { EntryID(raw: bytes32(i)!) }
+        /// A public key column (the schema stores only 32-byte keys there).
+        func publicKey(_ i: Int32) -> PublicKey { PublicKey(raw: bytes32(i)!) }
     }
 }

@@ -44,8 +44,8 @@ public struct SignalRow: Sendable, Hashable {
 extension SignalRow {
     /// Decodes a row of `SELECT \(columns)` by column index (no name lookups, no boxing).
     init(raw row: RawStatement.Row) {
-        id = try! EntryID(bytes: row.blob(0))
-        author = try! PublicKey(bytes: row.blob(1))
+        id = row.entryID(0)
+        author = row.publicKey(1)
         seq = UInt64(row.int64(2))
         publishedAt = row.int64(3)
         let labelText = row.text(9)
@@ -56,7 +56,7 @@ extension SignalRow {
             labels: labelText.isEmpty ? [] : labelText.split(separator: "\n").map(String.init),
             expiresAt: row.optionalInt64(10), note: row.optionalText(11), quality: row.optionalInt64(12).map { UInt8(truncatingIfNeeded: $0) })
         restricted = row.int64(13) != 0
-        retractedBy = row.isNull(14) ? nil : try! EntryID(bytes: row.blob(14))
+        retractedBy = row.isNull(14) ? nil : row.entryID(14)
         retractReason = row.optionalText(15)
     }
 }

@@ -4,7 +4,7 @@ import CoalitionCrypto
 extension EntryID {
     /// The first 8 bytes, big-endian, as the `idKey` index column (see `AppDatabase`).
     var storageKey: Int64 {
-        Int64(bitPattern: bytes.prefix(8).reduce(0) { $0 << 8 | UInt64($1) })
+        Int64(bitPattern: raw.bigEndianPrefix)
     }
 }
 

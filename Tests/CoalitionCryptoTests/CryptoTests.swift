@@ -95,18 +95,29 @@ struct CryptoTests {
         #expect(prefix == digest.prefix(8).reduce(0) { $0 << 8 | UInt64($1) })
     }
 
-    @Test("32-byte values compare equal only when every byte is; other lengths compare as arrays")
-    func byteEquality() {
+    @Test("32 bytes held inline: equal only when every byte is, ordered as the bytes are, and read back unchanged")
+    func bytes32() throws {
         let a = (0..<32).map { UInt8($0) }
-        #expect(ByteEquality.equal(a, a))
+        let x = try #require(Bytes32(a))
+        #expect(x.array == a)
+        #expect(Bytes32(a[...]) == x && Bytes32(AnyCollection(a)) == x)
+        #expect(Bytes32(Array(a.prefix(31))) == nil && Bytes32(a + [0]) == nil)
+        #expect(x.littleEndianPrefix == 0x0706050403020100 && x.bigEndianPrefix == 0x0001020304050607)
+        #expect(Bytes32.zero.array == [UInt8](repeating: 0, count: 32))
+        var generator = SystemRandomNumberGenerator()
         for i in 0..<32 {
             var b = a
             b[i] ^= 0x80
-            #expect(!ByteEquality.equal(a, b), "byte \(i)")
+            let y = try #require(Bytes32(b))
+            #expect(x != y, "byte \(i)")
+            #expect((x < y) == a.lexicographicallyPrecedes(b) && (y < x) == b.lexicographicallyPrecedes(a), "byte \(i)")
+            // Random pairs that share a prefix of i bytes order as the arrays do.
+            let r = a.prefix(i) + (i..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let s = a.prefix(i) + (i..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            #expect((Bytes32(r)! < Bytes32(s)!) == r.lexicographicallyPrecedes(s))
         }
-        #expect(!ByteEquality.equal(a, Array(a.prefix(31))))
-        #expect(ByteEquality.equal([1, 2, 3], [1, 2, 3]) && !ByteEquality.equal([1, 2, 3], [1, 2, 4]))
-        #expect(HashPrefix.load(a) == 0x0706050403020100 && HashPrefix.load([1, 2]) == 0x0201)
+        #expect(!(x < x))
+        #expect(Set([x, Bytes32(a)!, .zero]).count == 2)
     }
 
     @Test("hex decoding refuses odd lengths and non-hex characters", arguments: ["abc", "zz", "0g"])

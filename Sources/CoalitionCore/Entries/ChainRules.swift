@@ -1,18 +1,20 @@
+import CoalitionCrypto
+
 /// What validity needs to know about an entry's predecessor.
 public struct ChainLink: Hashable, Sendable {
     public let id: EntryID
-    public let author: [UInt8]
+    public let author: PublicKey
     public let seq: UInt64
     public let timestamp: Int64
     public let bodyType: UInt16
 
-    public init(id: EntryID, author: [UInt8], seq: UInt64, timestamp: Int64, bodyType: UInt16) {
+    public init(id: EntryID, author: PublicKey, seq: UInt64, timestamp: Int64, bodyType: UInt16) {
         self.id = id; self.author = author; self.seq = seq; self.timestamp = timestamp; self.bodyType = bodyType
     }
 
     /// The link facts of an entry.
     public init(_ e: Entry) {
-        self.init(id: e.id, author: e.author.bytes, seq: e.seq, timestamp: e.timestamp, bodyType: e.bodyType)
+        self.init(id: e.id, author: e.author, seq: e.seq, timestamp: e.timestamp, bodyType: e.bodyType)
     }
 }
 
@@ -24,7 +26,7 @@ public enum ChainRules {
         guard prev.id == entry.prev else {
             throw CoalitionError(.brokenChain, "the previous hash does not match", field: "prev")
         }
-        guard prev.author == entry.author.bytes else {
+        guard prev.author == entry.author else {
             throw CoalitionError(.brokenChain, "the previous entry has another author", field: "prev")
         }
         guard prev.seq &+ 1 == entry.seq else {

@@ -60,7 +60,7 @@ public struct Entry: Hashable, Sendable {
         }
         let author = try! PublicKey(bytes: r.take(32)!)
         let seq = r.u64()!
-        let prev = EntryID(unchecked: Array(r.take(32)!))
+        let prev = EntryID(unchecked: r.take(32)!)
         let timestamp = r.i64()!
         let bodyType = r.u16()!
         let bodyLength = Int(r.u32()!)

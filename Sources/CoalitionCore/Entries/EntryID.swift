@@ -3,39 +3,41 @@ import CoalitionCrypto
 /// An entry's ID: the SHA-256 of the complete signed entry (signature included).
 /// A publish entry's ID is also the ID of the signal it publishes.
 public struct EntryID: Hashable, Sendable, Comparable, CustomStringConvertible {
-    /// The 32 digest bytes.
-    public let bytes: [UInt8]
+    /// The 32 digest bytes, held inline (no heap allocation per ID).
+    public let raw: Bytes32
+
+    /// The 32 digest bytes, as a new array.
+    public var bytes: [UInt8] { raw.array }
 
     /// The all-zero ID, used as the previous hash of a chain's first entry.
-    public static let zero = EntryID(unchecked: [UInt8](repeating: 0, count: 32))
+    public static let zero = EntryID(raw: .zero)
 
-    init(unchecked bytes: [UInt8]) { self.bytes = bytes }
+    /// Wraps 32 bytes already held inline.
+    public init(raw: Bytes32) { self.raw = raw }
+
+    /// Wraps bytes the caller knows to be 32 (a digest, a field whose length was checked).
+    init(unchecked bytes: some Collection<UInt8>) { raw = Bytes32(bytes)! }
 
     /// Wraps 32 bytes.
+    @inlinable
     public init(bytes: some Collection<UInt8>) throws(CoalitionError) {
-        guard bytes.count == 32 else { throw CoalitionError(.invalidField, "an entry ID has 32 bytes", field: "id") }
-        self.bytes = Array(bytes)
+        guard let raw = Bytes32(bytes) else { throw CoalitionError(.invalidField, "an entry ID has 32 bytes", field: "id") }
+        self.raw = raw
     }
 
     /// Parses 64 hex characters.
     public init(hex: String) throws(CoalitionError) {
-        guard hex.utf8.count == 64, let b = Hex.decode(hex) else {
+        guard hex.utf8.count == 64, let b = Hex.decode(hex), let raw = Bytes32(b) else {
             throw CoalitionError(.invalidField, "an entry ID is 64 hex characters, got '\(hex.prefix(80))'", field: "id")
         }
-        self.bytes = b
+        self.raw = raw
     }
 
     /// Lowercase hex.
-    public var hex: String { Hex.encode(bytes) }
+    public var hex: String { raw.withUnsafeBytes { Hex.encode($0) } }
 
-    public static func == (a: EntryID, b: EntryID) -> Bool { ByteEquality.equal(a.bytes, b.bytes) }
-
-    /// IDs are SHA-256 outputs, so their first 8 bytes are already uniformly distributed;
-    /// hashing those alone keeps dictionary lookups on the ingest path cheap.
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(HashPrefix.load(bytes))
-    }
     public var description: String { hex }
 
-    public static func < (a: EntryID, b: EntryID) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+    /// Ordered by their bytes, lexicographically.
+    public static func < (a: EntryID, b: EntryID) -> Bool { a.raw < b.raw }
 }

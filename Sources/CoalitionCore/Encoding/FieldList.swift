@@ -1,3 +1,5 @@
+import Foundation
+
 /// The fields of an entry body: `tag (u8) ‖ length (u32 BE) ‖ value`, tags strictly ascending.
 ///
 /// Tags this version does not define are kept (they are signed) but ignored, so that a newer
@@ -93,8 +95,14 @@ struct FieldList {
         // Decoding repairs invalid UTF-8, so the text is valid exactly when it kept every byte.
         // (`String(validating:as:)` is generic inside the standard library and looked up type
         // metadata for every text field of every received entry.)
-        let s = v.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
-        guard s.utf8.count == v.count, s.utf8.elementsEqual(v) else {
+        var s = v.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
+        // Compared as two buffers: iterating `String.UTF8View` byte by byte cost more than decoding.
+        let kept = s.withUTF8 { decoded in
+            v.withUnsafeBytes { input in
+                decoded.count == input.count && (input.isEmpty || memcmp(decoded.baseAddress!, input.baseAddress!, input.count) == 0)
+            }
+        }
+        guard kept else {
             throw CoalitionError(.malformedEntry, "is not valid UTF-8", field: name)
         }
         guard !v.contains(0) else {

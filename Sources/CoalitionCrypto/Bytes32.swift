@@ -53,7 +53,7 @@ public struct Bytes32: Hashable, Sendable, Comparable {
     @inlinable
     public var array: [UInt8] { withUnsafeBytes { Array($0) } }
 
-    /// The first 8 bytes as a little-endian integer (what ``HashPrefix/load(_:)`` gives for the array).
+    /// The first 8 bytes as a little-endian integer.
     @inlinable
     public var littleEndianPrefix: UInt64 { UInt64(littleEndian: words.0) }
 

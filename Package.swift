@@ -119,7 +119,7 @@ let package = Package(
         ),
         // Seeded generators shared by the test targets.
         .target(name: "CoalitionTestSupport", dependencies: ["CoalitionCore"], path: "Tests/CoalitionTestSupport"),
-        .testTarget(name: "CoalitionCryptoTests", dependencies: ["CoalitionCrypto"]),
+        .testTarget(name: "CoalitionCryptoTests", dependencies: ["CoalitionCrypto", "CoalitionTestSupport"]),
         .testTarget(name: "CoalitionCoreTests", dependencies: ["CoalitionCore", "CoalitionTestSupport"]),
         .testTarget(
             name: "CoalitionStoreTests",

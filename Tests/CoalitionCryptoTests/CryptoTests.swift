@@ -1,4 +1,5 @@
 import CoalitionCrypto
+import CoalitionTestSupport
 import Testing
 
 @Suite("Crypto")
@@ -104,17 +105,25 @@ struct CryptoTests {
         #expect(Bytes32(Array(a.prefix(31))) == nil && Bytes32(a + [0]) == nil)
         #expect(x.littleEndianPrefix == 0x0706050403020100 && x.bigEndianPrefix == 0x0001020304050607)
         #expect(Bytes32.zero.array == [UInt8](repeating: 0, count: 32))
-        var generator = SystemRandomNumberGenerator()
         for i in 0..<32 {
             var b = a
             b[i] ^= 0x80
             let y = try #require(Bytes32(b))
             #expect(x != y, "byte \(i)")
             #expect((x < y) == a.lexicographicallyPrecedes(b) && (y < x) == b.lexicographicallyPrecedes(a), "byte \(i)")
-            // Random pairs that share a prefix of i bytes order as the arrays do.
-            let r = a.prefix(i) + (i..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            let s = a.prefix(i) + (i..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            #expect((Bytes32(r)! < Bytes32(s)!) == r.lexicographicallyPrecedes(s))
+        }
+        // Seeded random pairs sharing a prefix of every length (so that every word and every
+        // byte within a word decides some of them) order, compare and hash as the arrays do.
+        var generator = SeededRandom(seed: 0x0B7E_5320)
+        for n in 0..<2_000 {
+            let shared = n % 33
+            let prefix = (0..<shared).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let r = prefix + (shared..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let s = prefix + (shared..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let (p, q) = (Bytes32(r)!, Bytes32(s)!)
+            #expect((p < q) == r.lexicographicallyPrecedes(s) && (q < p) == s.lexicographicallyPrecedes(r), "pair \(n)")
+            #expect((p == q) == (r == s) && (p == q ? p.hashValue == q.hashValue : true), "pair \(n)")
+            #expect(p.array == r && p.bigEndianPrefix == r.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }, "pair \(n)")
         }
         #expect(!(x < x))
         #expect(Set([x, Bytes32(a)!, .zero]).count == 2)

@@ -201,7 +201,7 @@ public final class EntryStore: Sendable {
                         throw ConcurrentWrite()
                     }
                     let writer = try IngestWriter(db: db, reader: reader, now: now, bulk: bulk)
-                    for (i, r) in checked.enumerated() where refused.isEmpty || !refused.contains(i) {
+                    for (i, r) in checked.enumerated() where !refused.contains(i) {
                         guard case .success(let v) = r else { continue }
                         if try !writer.write(v, index: i), policy.atomic { throw AtomicBatchRejected(report: writer.report) }
                     }

@@ -21,11 +21,10 @@ struct RawStatement {
 
     private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
-    func bind(_ index: Int32, _ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { _ = sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), Self.transient) }
-    }
-    func bind(_ index: Int32, _ raw: Bytes32) {
-        raw.withUnsafeBytes { _ = sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), Self.transient) }
+    func bind(_ index: Int32, _ bytes: [UInt8]) { bytes.withUnsafeBytes { bind(index, blob: $0) } }
+    func bind(_ index: Int32, _ raw: Bytes32) { raw.withUnsafeBytes { bind(index, blob: $0) } }
+    private func bind(_ index: Int32, blob: UnsafeRawBufferPointer) {
+        _ = sqlite3_bind_blob(handle, index, blob.baseAddress, Int32(blob.count), Self.transient)
     }
     func bind(_ index: Int32, _ id: EntryID) { bind(index, id.raw) }
     func bind(_ index: Int32, _ key: PublicKey) { bind(index, key.raw) }

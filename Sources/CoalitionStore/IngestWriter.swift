@@ -229,13 +229,13 @@ final class IngestWriter {
     /// signal, if any. Skips the probe when no stored retraction can target it.
     private func bindEarliestRetraction(of e: Entry, to st: RawStatement) throws {
         let mayExist = bulk.map { $0.mayHaveRetraction(of: e.id) } ?? retractionsExist
-        var found: (entry: [UInt8], seq: Int64, reason: String)?
+        var found: (entry: EntryID, seq: Int64, reason: String)?
         if mayExist {
             selectEarliestRetraction.bind(1, e.id)
             selectEarliestRetraction.bind(2, e.author)
             try selectEarliestRetraction.forEach { row in
-                let candidate = (entry: row.blob(0), seq: row.int64(1), reason: row.text(2))
-                if let f = found, f.seq < candidate.seq || (f.seq == candidate.seq && f.entry.lexicographicallyPrecedes(candidate.entry)) {
+                let candidate = (entry: row.entryID(0), seq: row.int64(1), reason: row.text(2))
+                if let f = found, (f.seq, f.entry) < (candidate.seq, candidate.entry) {
                     return  // the one already found comes first in (seq, entry) order
                 }
                 found = candidate

@@ -1,3 +1,4 @@
+import CoalitionCore
 import Dispatch
 import Synchronization
 
@@ -28,7 +29,7 @@ final class BatchProducer: @unchecked Sendable {
         DispatchQueue.global().async { [self] in
             defer { done.leave() }
             for k in 0..<count {
-                room.wait()
+                BlockingWait.wait(room)
                 if stopped.load(ordering: .acquiring) { return }
                 slots[k].deliver(prepare(k))
             }
@@ -38,7 +39,7 @@ final class BatchProducer: @unchecked Sendable {
     /// Blocks until batch `k` is prepared and hands it over, making room for one more.
     /// Batches must be taken in order, each once.
     func take(_ k: Int) -> EntryStore.PreparedBatch {
-        let batch = slots[k].wait()
+        let batch = slots[k].take()
         room.signal()
         return batch
     }
@@ -48,7 +49,7 @@ final class BatchProducer: @unchecked Sendable {
     func stop() {
         stopped.store(true, ordering: .releasing)
         for _ in 0..<lookahead { room.signal() }
-        done.wait()
+        BlockingWait.wait(done)
     }
 
     /// One batch, handed from the preparing thread to the committing one.
@@ -62,8 +63,8 @@ final class BatchProducer: @unchecked Sendable {
         }
 
         /// Blocks until ``deliver(_:)`` ran; the semaphore orders the write before this read.
-        func wait() -> EntryStore.PreparedBatch {
-            ready.wait()
+        func take() -> EntryStore.PreparedBatch {
+            BlockingWait.wait(ready)
             defer { batch = nil }  // the committer frees it after its commit
             return batch!
         }

@@ -41,6 +41,8 @@ public final class GossipService: Service, Sendable {
     private let peersBell: AsyncStream<Void>.Continuation
     private let peersRings: AsyncStream<Void>
     private let bound: NIOLockedValueBox<[CheckedContinuation<Int, any Error>]>
+    /// Accepts that failed for lack of file descriptors, on every listener that shares it.
+    public let acceptFailures = NIOLockedValueBox(0)
 
     /// - Parameters:
     ///   - identity: this node's TLS credentials (from its member key).
@@ -228,6 +230,12 @@ public final class GossipService: Service, Sendable {
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { [logger, self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptOverloadHandler(listener: "gossip", logger: logger, failures: self.acceptFailures),
+                                                                   position: .first)
+                }
+            }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: configuration.listenHost, port: configuration.listenPort) { channel in
                 channel.eventLoop.makeCompletedFuture {

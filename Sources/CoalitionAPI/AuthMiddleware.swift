@@ -13,8 +13,7 @@ struct AuthMiddleware: RouterMiddleware {
         guard let header = request.headers[.authorization] else {
             throw Problem(.unauthorized, "missing Authorization header; send 'Authorization: Bearer <token>'")
         }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer", let token = try tokens.verify(String(parts[1])) else {
+        guard let bearer = Self.bearer(header), let token = try tokens.verify(bearer) else {
             throw Problem(.unauthorized, "invalid or revoked token")
         }
         if let wait = limiter.admit(token.id) {
@@ -25,5 +24,11 @@ struct AuthMiddleware: RouterMiddleware {
         var context = context
         context.token = token
         return try await next(request, context)
+    }
+
+    /// The token of an `Authorization: Bearer …` header.
+    static func bearer(_ header: String?) -> String? {
+        guard let parts = header?.split(separator: " ", maxSplits: 1), parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return String(parts[1])
     }
 }

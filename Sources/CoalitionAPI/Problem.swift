@@ -1,6 +1,8 @@
 import CoalitionCore
+import CoalitionStore
 import Foundation
 import Hummingbird
+import NIOHTTP1
 
 /// An error response in RFC 9457 form (`application/problem+json`): a status, a short title, a
 /// detail for people, and — for bad input — the offending field.
@@ -37,9 +39,16 @@ public struct Problem: Error, HTTPResponseError, Codable, Sendable, Equatable {
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
         if let retry = retryAfter { headers[.retryAfter] = String(retry) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: jsonBody))
+    }
+
+    /// The problem document, encoded (keys sorted).
+    var jsonBody: ByteBuffer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(self))))
+        // Only strings and integers: encoding cannot fail.
+        let data: Data = (try? encoder.encode(self)) ?? Data("{}".utf8)
+        return ByteBuffer(bytes: data)
     }
 
     /// Seconds to wait, for 429 answers (sent as `Retry-After`, not in the body).
@@ -71,6 +80,14 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try Problem(error.status, detail).response(from: request, context: context)
         } catch let error as DecodingError {
             return try Problem.decoding(error).response(from: request, context: context)
+        } catch let error as HTTPParserError {
+            // The body could not be parsed (a malformed chunk size): the client's fault, not ours.
+            return try HTTPRequestGuard.problem(for: error).response(from: request, context: context)
+        } catch where StorageFailure.isDiskFull(error) {
+            context.logger.error("the store's disk is full; the request was refused: \(error)", metadata: ["http.path": "\(request.uri.path)"])
+            var problem = Problem(.init(code: 507, reasonPhrase: "Insufficient Storage"), "the node's disk is full: nothing was stored; free space on the data directory's volume, then retry")
+            problem.retryAfter = 60
+            return try problem.response(from: request, context: context)
         } catch {
             context.logger.error("request failed: \(error)", metadata: ["http.path": "\(request.uri.path)"])
             return try Problem(.internalServerError, "internal error").response(from: request, context: context)

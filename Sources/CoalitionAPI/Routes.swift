@@ -34,7 +34,7 @@ public func buildRouter(_ env: APIEnvironment, configuration: APIConfiguration =
         guard let kind = q.get("kind") else { throw Problem(.badRequest, "query parameter 'kind' is required", field: "kind") }
         guard let value = q.get("value") else { throw Problem(.badRequest, "query parameter 'value' is required", field: "value") }
         let options = try api.options(distance: q.get("distance").map { try api.int($0, "distance") }, minQuality: q.get("minQuality").map { try api.int($0, "minQuality") },
-                                      includeInactive: q.get("includeInactive").map { $0 == "true" })
+                                      includeInactive: try api.bool(q.get("includeInactive"), "includeInactive"))
         return LookupResponse(results: [try api.lookup(LookupItem(kind: kind, value: value), options)])
     }
     v1.post("lookup") { request, context -> LookupResponse in
@@ -162,6 +162,17 @@ struct APIHandlers: Sendable {
         return Options(distance: d, minQuality: minQuality, includeInactive: includeInactive ?? false)
     }
 
+    /// A boolean query parameter: `true` or `false`, nothing else (a typo such as `TRUE` or `1`
+    /// must not quietly mean false).
+    func bool(_ s: String?, _ field: String) throws -> Bool? {
+        switch s {
+        case nil: return nil
+        case "true": return true
+        case "false": return false
+        case let other?: throw Problem(.badRequest, "'\(field)' must be true or false, got '\(other.prefix(40))'", field: field)
+        }
+    }
+
     func int(_ s: String, _ field: String) throws -> Int {
         guard let v = Int(s) else { throw Problem(.badRequest, "'\(field)' must be an integer, got '\(s)'", field: field) }
         return v
@@ -181,6 +192,10 @@ struct APIHandlers: Sendable {
 
     /// The request's body, up to the configured limit (413 beyond it).
     func body(of request: Request) async throws -> ByteBuffer {
+        // A declared length over the limit is refused before a byte of the body is read.
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > configuration.maxBodyBytes {
+            throw Problem(.contentTooLarge, "the request body is \(declared) bytes; the limit is \(configuration.maxBodyBytes)", field: "body")
+        }
         var request = request
         return try await request.collectBody(upTo: configuration.maxBodyBytes)
     }
@@ -384,7 +399,7 @@ struct APIHandlers: Sendable {
             return (at, id)
         }
         let rows = try env.store.listSignals(kind: kind, category: q.get("category"), author: origin,
-                                             includeInactive: q.get("includeInactive") == "true", since: since, after: after, limit: limit)
+                                             includeInactive: try bool(q.get("includeInactive"), "includeInactive") ?? false, since: since, after: after, limit: limit)
         let next = rows.count == limit ? rows.last.map { "\($0.publishedAt).\($0.id.hex)" } : nil
         return SignalList(signals: try rows.map(view), nextCursor: next)
     }
@@ -422,7 +437,9 @@ extension APIHandlers {
     /// `GET /v1/stream`: the change feed as Server-Sent Events. Each event's `id` is its cursor,
     /// so a client that reconnects with `Last-Event-ID` (or `?after=`) resumes where it stopped.
     /// A comment line every 15 s keeps proxies from closing an idle stream; `maxSeconds` ends the
-    /// stream (for scripts and tests).
+    /// stream (for scripts and tests). The token is checked again through the one-second token
+    /// cache on every poll, so a revocation ends an open stream within about a second: one
+    /// `revoked` event carrying a problem document, then the end of the stream.
     func stream(_ request: Request) throws -> Response {
         let q = request.uri.queryParameters
         let resume = request.headers[Self.lastEventID] ?? q.get("after") ?? "0"
@@ -433,7 +450,8 @@ extension APIHandlers {
         if let m = maxSeconds, !(1...86_400).contains(m) {
             throw Problem(.badRequest, "maxSeconds must be between 1 and 86400", field: "maxSeconds")
         }
-        let store = env.store
+        let store = env.store, tokens = env.tokenCache
+        let bearer = AuthMiddleware.bearer(request.headers[.authorization]) ?? ""
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
@@ -445,6 +463,12 @@ extension APIHandlers {
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             while !Task.isCancelled {
                 if let m = maxSeconds, ContinuousClock.now - began >= .seconds(m) { break }
+                // A store error here ends the stream (thrown): it fails closed, never open.
+                guard try tokens.verify(bearer) != nil else {
+                    let problem = Problem(.unauthorized, "the token was revoked; this stream has ended")
+                    try await writer.write(ByteBuffer(string: "event: revoked\ndata: \(String(decoding: try encoder.encode(problem), as: UTF8.self))\n\n"))
+                    break
+                }
                 let records = try store.changes(after: cursor, limit: 500)
                 if records.isEmpty {
                     if ContinuousClock.now - lastWrite >= .seconds(15) {

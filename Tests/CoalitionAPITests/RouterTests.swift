@@ -104,7 +104,7 @@ import Testing
                 ("/v1/lookup", .post, #"{"items":[{"kind":"Not A Kind!","value":"x"}]}"#, .badRequest, "items[0].kind"),
                 ("/v1/lookup", .post, #"{"items":[],"distance":65}"#, .badRequest, "distance"),
                 ("/v1/lookup", .post, #"{"items":[{"kind":"md5","value":"x"},{"kind":"md5","value":"x"},{"kind":"md5","value":"x"},{"kind":"md5","value":"x"}]}"#, .contentTooLarge, "items"),
-                ("/v1/lookup", .post, "{\"items\":[], \"pad\":\"" + String(repeating: "x", count: 5000) + "\"}", .contentTooLarge, nil),
+                ("/v1/lookup", .post, "{\"items\":[], \"pad\":\"" + String(repeating: "x", count: 5000) + "\"}", .contentTooLarge, "body"),
                 ("/v1/lookup?kind=pdq&value=abc", .get, nil, .badRequest, "value"),
                 ("/v1/lookup?value=abc", .get, nil, .badRequest, "kind"),
                 ("/v1/signals?limit=0", .get, nil, .badRequest, "limit"),

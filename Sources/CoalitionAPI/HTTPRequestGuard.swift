@@ -1,0 +1,205 @@
+import Foundation
+import HTTPTypes
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+
+/// Keeps one HTTP/1.1 connection of the API honest, between Hummingbird's HTTP codec and its
+/// request handling:
+///
+/// - **Header deadline.** A request's head must arrive complete within `headerTimeout` of the
+///   connection opening, and within `idleTimeout` of the previous response; otherwise the
+///   connection is closed. Hummingbird's own idle timer counts decoded parts, so a client that
+///   trickles one header byte every few seconds (slowloris) would hold its connection for ever.
+/// - **Malformed requests get problem+json.** An `HTTPParserError` between requests (a bad
+///   request line, oversized headers, a NUL or raw 0xFF byte) is answered here with a problem
+///   document naming the fault, then the connection is closed; Hummingbird would answer a bare
+///   400 with no body. One in a request body (a malformed chunk size) is passed on to the route
+///   reading the body, whose error answer (400, see `ProblemMiddleware`) is the response.
+/// - **No reuse after an unread body.** A response that ends before its request's body was read
+///   (413 for a declared length over the limit, 503 for a body sent too slowly) closes the
+///   connection, instead of waiting for a body that may never come.
+final class HTTPRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let headerTimeout: TimeAmount
+    private let idleTimeout: TimeAmount
+    private let logger: Logger
+    /// A request head was read and its end was not.
+    private var readingRequest = false
+    /// A response head was written and its end was not.
+    private var writingResponse = false
+    /// Requests read whose responses have not ended (more than one when pipelined).
+    private var inFlight = 0
+    /// The parser failed: the connection ends once the requests in flight are answered.
+    private var broken = false
+    /// The answer to the malformed request, sent after those of the requests before it.
+    private var pendingProblem: Problem?
+    private var deadline: Scheduled<Void>?
+
+    init(headerTimeout: TimeAmount, idleTimeout: TimeAmount, logger: Logger) {
+        self.headerTimeout = headerTimeout
+        self.idleTimeout = idleTimeout
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { arm(context, after: headerTimeout) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if deadline == nil { arm(context, after: headerTimeout) }
+        context.fireChannelActive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { disarm() }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        disarm()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head:
+            disarm()
+            readingRequest = true
+            inFlight += 1
+        case .body:
+            break
+        case .end:
+            readingRequest = false
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head:
+            writingResponse = true
+            context.write(data, promise: promise)
+        case .body:
+            context.write(data, promise: promise)
+        case .end:
+            writingResponse = false
+            inFlight = max(0, inFlight - 1)
+            if broken && inFlight > 0 {
+                context.write(data, promise: promise)
+            } else if broken || readingRequest {
+                // The rest of the request is unread (or unreadable): do not wait for it.
+                if let problem = pendingProblem {
+                    context.write(data, promise: promise)
+                    respond(context, with: problem)
+                } else {
+                    closeAfter(context, writing: data, promise: promise)
+                }
+            } else {
+                context.write(data, promise: promise)
+                arm(context, after: idleTimeout)
+            }
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parse = error as? HTTPParserError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        broken = true
+        let problem = Self.problem(for: parse)
+        logger.info("malformed HTTP request: \(problem.detail)", metadata: ["http.error": "\(parse)", "http.status": "\(problem.statusCode)"])
+        if readingRequest && !writingResponse && inFlight == 1 {
+            // The route is reading this request's body: its failure becomes the answer.
+            context.fireErrorCaught(error)
+        } else if inFlight == 0 {
+            respond(context, with: problem)
+        } else if !readingRequest {
+            // Pipelined after requests still being answered: answered after them, in order.
+            pendingProblem = problem
+        }
+        // Otherwise the body of a request being answered is broken: `write` closes the
+        // connection once that response ends.
+    }
+
+    /// The problem document for a parse failure: which part of the request is at fault.
+    static func problem(for error: HTTPParserError) -> Problem {
+        switch error {
+        case .headerOverflow:
+            return Problem(.init(code: 431, reasonPhrase: "Request Header Fields Too Large"), "the request's headers are larger than the server accepts", field: "headers")
+        case .invalidCharactersUsed, .invalidHeaderToken, .lfExpected, .invalidConstant:
+            return Problem(.badRequest, "the request holds a byte HTTP does not allow here (NUL, a control character or raw non-ASCII); percent-encode it", field: "headers")
+        case .invalidURL:
+            return Problem(.badRequest, "the request target is not a valid URL path (NUL, control characters and raw non-ASCII bytes must be percent-encoded)", field: "path")
+        case .invalidMethod:
+            return Problem(.badRequest, "the request line's method is not valid", field: "method")
+        case .invalidVersion:
+            return Problem(.badRequest, "the request line's HTTP version is not valid; this server speaks HTTP/1.1", field: "version")
+        case .invalidContentLength, .unexpectedContentLength:
+            return Problem(.badRequest, "Content-Length is not a valid length, or conflicts with Transfer-Encoding", field: "Content-Length")
+        case .invalidChunkSize:
+            return Problem(.badRequest, "the chunked body has a malformed chunk size (hexadecimal digits expected)", field: "body")
+        default:
+            return Problem(.badRequest, "the request is not valid HTTP/1.1 (\(error))")
+        }
+    }
+
+    private func respond(_ context: ChannelHandlerContext, with problem: Problem) {
+        disarm()
+        let body = problem.jsonBody
+        var fields = HTTPFields()
+        fields[.contentType] = "application/problem+json"
+        fields[.contentLength] = String(body.readableBytes)
+        fields[.connection] = "close"
+        let head = HTTPResponse(status: problem.status, headerFields: fields)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        closeAfter(context, writing: wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
+    /// Writes and flushes `data`, then closes the connection once it is sent.
+    private func closeAfter(_ context: ChannelHandlerContext, writing data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.assumeIsolated().whenComplete { result in
+            promise?.completeWith(result)
+            context.close(promise: nil)
+        }
+        context.writeAndFlush(data, promise: written)
+    }
+
+    private func arm(_ context: ChannelHandlerContext, after delay: TimeAmount) {
+        disarm()
+        let loop = context.eventLoop.assumeIsolated()
+        deadline = loop.scheduleTask(in: delay) { [weak self] in
+            guard let self, !self.readingRequest, !self.writingResponse else { return }
+            self.deadline = nil
+            self.logger.debug("closing an HTTP connection that sent no complete request head in time", metadata: ["http.timeout": "\(delay)"])
+            context.close(promise: nil)
+        }
+    }
+
+    private func disarm() {
+        deadline?.cancel()
+        deadline = nil
+    }
+}
+
+@available(*, unavailable)
+extension HTTPRequestGuard: Sendable {}
+
+extension HTTPServerBuilder {
+    /// HTTP/1.1 for the API: Hummingbird's channel, with an ``HTTPRequestGuard`` on every
+    /// connection.
+    /// - Parameters:
+    ///   - headerTimeout: how long a new connection may take to send a complete request head.
+    ///   - idleTimeout: how long a keep-alive connection may stay quiet between requests.
+    public static func coalitionAPI(headerTimeout: Duration, idleTimeout: Duration, logger: Logger) -> HTTPServerBuilder {
+        let header = TimeAmount(headerTimeout), idle = TimeAmount(idleTimeout)
+        return .http1(configuration: .init(additionalChannelHandlers: [HTTPRequestGuard(headerTimeout: header, idleTimeout: idle, logger: logger)],
+                                           idleTimeout: idle))
+    }
+}

@@ -46,6 +46,10 @@ public enum KeyFile {
         guard stat(path, &st) == 0 else {
             throw CoalitionError(.keyFile, "cannot read key file \(path): \(String(cString: strerror(errno)))\(hint)")
         }
+        guard st.st_mode & S_IFMT == S_IFREG else {
+            let what = st.st_mode & S_IFMT == S_IFDIR ? "a directory" : "not a regular file"
+            throw CoalitionError(.keyFile, "key file \(path) is \(what); it must be the file 'coalition init' wrote")
+        }
         let mode = st.st_mode & 0o777
         guard mode & 0o077 == 0 else {
             throw CoalitionError(.keyFile, "key file \(path) has permissions \(String(mode, radix: 8)), which let other users read it; run: chmod 600 \(path)")
@@ -62,12 +66,16 @@ public enum KeyFile {
         defer { data.resetBytes(in: 0..<data.count) }
         var body = [UInt8]()
         defer { Memory.wipe(&body) }
-        // Skip comment lines; the first other non-empty line is the base64 seed.
+        // Skip comment lines; exactly one other non-empty line, the base64 seed. A second one is
+        // refused rather than guessed at: it is a botched edit or two keys pasted together.
         for line in data.split(separator: UInt8(ascii: "\n")) {
-            let trimmed = line.filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\t") }
+            var trimmed = line.filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\t") }
+            defer { trimmed.resetBytes(in: 0..<trimmed.count) }
             if trimmed.isEmpty || trimmed.first == UInt8(ascii: "#") { continue }
+            guard body.isEmpty else {
+                throw CoalitionError(.keyFile, "key file \(path) is malformed: it holds more than one seed line; keep only the one that 'coalition id' should show")
+            }
             body = Array(trimmed)
-            break
         }
         guard var seed = Data(base64Encoded: Data(body)) else {
             throw CoalitionError(.keyFile, "key file \(path) is malformed: expected a base64 Ed25519 seed")

@@ -41,6 +41,8 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
         public var tlsKey: String = ""
         /// Seconds before an idle keep-alive connection is closed.
         public var idleTimeoutSeconds: Double = 60
+        /// Seconds a new connection has to send a complete request head; slower ones are closed.
+        public var headerTimeoutSeconds: Double = 10
         public init() {}
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -51,6 +53,7 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
             tlsCertificate = try c.decodeIfPresent(String.self, forKey: .tlsCertificate) ?? d.tlsCertificate
             tlsKey = try c.decodeIfPresent(String.self, forKey: .tlsKey) ?? d.tlsKey
             idleTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .idleTimeoutSeconds) ?? d.idleTimeoutSeconds
+            headerTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .headerTimeoutSeconds) ?? d.headerTimeoutSeconds
         }
     }
 
@@ -157,8 +160,9 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
             guard config.api.tlsCertificate.isEmpty == config.api.tlsKey.isEmpty else {
                 throw CoalitionError(.configuration, "\(path): api: set both tlsCertificate and tlsKey, or neither", field: "api")
             }
-            guard config.api.requestsPerSecond > 0, config.api.burst >= 1, config.api.idleTimeoutSeconds > 0 else {
-                throw CoalitionError(.configuration, "\(path): api: requestsPerSecond and burst must be positive", field: "api")
+            guard config.api.requestsPerSecond > 0, config.api.burst >= 1, config.api.idleTimeoutSeconds > 0,
+                  config.api.headerTimeoutSeconds > 0 else {
+                throw CoalitionError(.configuration, "\(path): api: requestsPerSecond, burst, idleTimeoutSeconds and headerTimeoutSeconds must be positive", field: "api")
             }
             guard config.quota.entriesPerAuthorPerMinute > 0, config.quota.burst > 0, config.quota.pendingPerAuthor >= 0 else {
                 throw CoalitionError(.configuration, "\(path): quota: values must be positive", field: "quota")
@@ -232,6 +236,8 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
           tlsKey: \(Self.quoted(api.tlsKey))
           # Seconds before an idle keep-alive connection is closed.
           idleTimeoutSeconds: \(Self.number(api.idleTimeoutSeconds))
+          # Seconds a new connection has to send a complete request head (slow senders are cut off).
+          headerTimeoutSeconds: \(Self.number(api.headerTimeoutSeconds))
 
         """
     }

@@ -27,11 +27,17 @@ public final class NodeDaemon: Sendable {
     /// Loads the API's match indexes at start, when the API is enabled.
     let warmUp: IndexWarmUp?
     let logger: Logger
+    /// This process's claim on the data directory, held while the daemon lives.
+    let lock: NodeLock
     /// The configuration as last (re)loaded.
     private let current: NIOLockedValueBox<NodeConfiguration>
 
-    /// - Throws: `CoalitionError(.configuration)` for an unusable configuration.
+    /// - Throws: `CoalitionError(.configuration)` for an unusable configuration, or when another
+    ///   node is already running on the directory (``NodeLock``).
     public init(directory: NodeDirectory, logger: Logger) throws {
+        lock = try NodeLock.acquire(directory: directory.path)
+        // Waits on an event loop stall its connections, or never return: debug builds trap.
+        BlockingWait.forbid { MultiThreadedEventLoopGroup.currentEventLoop != nil }
         self.directory = directory
         self.logger = logger
         self.current = NIOLockedValueBox(directory.configuration)
@@ -42,7 +48,8 @@ public final class NodeDaemon: Sendable {
         gossip = GossipService(configuration: gossipConfig, identity: identity, store: directory.store, members: registry, logger: logger)
         let socket = directory.path + "/" + AdminSocketService.fileName
         let holder = WeakGossip()
-        admin = AdminSocketService(path: socket, logger: logger) { command in
+        let acceptFailures = gossip.acceptFailures
+        admin = AdminSocketService(path: socket, logger: logger, acceptFailures: acceptFailures) { command in
             await holder.daemon?.handle(command) ?? "{\"error\":\"node not ready\"}"
         }
         if config.api.listen.isEmpty {
@@ -62,10 +69,16 @@ public final class NodeDaemon: Sendable {
                 status: { await holder.daemon?.statusJSON() ?? Array("{}".utf8) },
                 metrics: APIMetrics(snapshot: { await holder.daemon?.metricSamples() ?? [] }))
             warmUp = IndexWarmUp(env: env, logger: logger)
-            let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .milliseconds(Int64(config.api.idleTimeoutSeconds * 1000))))
+            let http1 = HTTPServerBuilder.coalitionAPI(headerTimeout: .milliseconds(Int64(config.api.headerTimeoutSeconds * 1000)),
+                                                       idleTimeout: .milliseconds(Int64(config.api.idleTimeoutSeconds * 1000)), logger: logger)
             let server = try Self.apiServer(http1, config: config.api, directory: directory.path)
             api = Application(router: buildRouter(env, configuration: apiConfig), server: server,
                               configuration: .init(address: .hostname(address.host, port: address.port), serverName: "coalition"),
+                              onServerRunning: { [logger] channel in
+                                  // Hummingbird builds the listener; the overload guard goes in once it is bound.
+                                  let guardHandler = AcceptOverloadHandler(listener: "HTTP API", logger: logger, failures: acceptFailures)
+                                  try? await channel.pipeline.addHandler(guardHandler, position: .first)
+                              },
                               logger: logger)
         }
         holder.daemon = self
@@ -164,6 +177,7 @@ public final class NodeDaemon: Sendable {
             }
             for (code, n) in c.violationsByCode { out.append(.init("coalition_gossip_protocol_violations", [("code", code)], Double(n))) }
             out.append(.init("coalition_gossip_refused_connections", [], Double(c.refusedConnections)))
+            out.append(.init("coalition_accept_failures", [], Double(gossip.acceptFailures.withLockedValue { $0 })))
             out.append(.init("coalition_gossip_unknown_messages", [], Double(c.unknownMessages)))
             for p in peers {
                 let labels = [("peer", p.id), ("name", p.name)]

@@ -61,9 +61,8 @@ public struct NodeDirectory: Sendable {
         AllocatorTuning.retainFreedMemory()
         let dir = URL(fileURLWithPath: path).standardizedFileURL.path
         let configPath = dir + "/" + configFileName
-        guard let data = FileManager.default.contents(atPath: configPath), let text = String(data: data, encoding: .utf8) else {
-            throw CoalitionError(.configuration, "no node in \(dir): \(configFileName) is missing; run 'coalition init --name <platform> --data-dir \(dir)'")
-        }
+        let text = try readConfiguration(configPath, in: dir)
+        try checkDirectoryPermissions(dir)
         let config = try NodeConfiguration.parse(text, path: configPath)
         let signer = try KeyFile.load(from: resolve(config.keyFile, in: dir))
         let database = try AppDatabase.open(path: resolve(config.database, in: dir))
@@ -95,6 +94,45 @@ public struct NodeDirectory: Sendable {
         let id = MemberID(publicKey: author)
         if let m = configuration.members.first(where: { (try? MemberID(parsing: $0.id)) == id }) { return m.name }
         return id.short
+    }
+
+    /// The text of `coalition.yaml`, telling a missing file from an unreadable or binary one.
+    static func readConfiguration(_ path: String, in dir: String) throws(CoalitionError) -> String {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            if errno == ENOENT {
+                throw CoalitionError(.configuration, "no node in \(dir): \(configFileName) is missing; run 'coalition init --name <platform> --data-dir \(dir)'")
+            }
+            throw CoalitionError(.configuration, "cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        guard st.st_mode & S_IFMT == S_IFREG else {
+            throw CoalitionError(.configuration, "\(path) is not a regular file")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CoalitionError(.configuration, "cannot read \(path): permission denied or I/O error")
+        }
+        guard let text = String(data: data, encoding: .utf8), !text.utf8.contains(0) else {
+            throw CoalitionError(.configuration, "\(path) is not UTF-8 text (\(data.count) bytes of binary data); restore it from a backup or run 'coalition init' in a new directory")
+        }
+        return text
+    }
+
+    /// Refuses a data directory that other users may write to: whoever can replace its files
+    /// can swap the member key, the configuration or the store. A directory writable by its
+    /// group is accepted only when that group is the node's own (effective) group, as with a
+    /// Kubernetes volume under `fsGroup`, where the pod's group owns the volume.
+    static func checkDirectoryPermissions(_ dir: String) throws(CoalitionError) {
+        var st = stat()
+        guard stat(dir, &st) == 0 else {
+            throw CoalitionError(.configuration, "cannot read the data directory \(dir): \(String(cString: strerror(errno)))")
+        }
+        let mode = st.st_mode & 0o777
+        let otherWritable = mode & 0o002 != 0
+        let foreignGroupWritable = mode & 0o020 != 0 && st.st_gid != getegid()
+        guard !otherWritable && !foreignGroupWritable else {
+            let who = otherWritable ? "every user" : "the members of group \(st.st_gid)"
+            throw CoalitionError(.configuration, "the data directory \(dir) has permissions \(String(mode, radix: 8)), which let \(who) replace the member key and the store; run: chmod 700 \(dir)")
+        }
     }
 
     static func resolve(_ p: String, in dir: String) -> String {

@@ -3,7 +3,7 @@ import CoalitionCore
 import CoalitionNode
 import Foundation
 
-struct Import: ParsableCommand {
+struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Publish signals in bulk from a CSV or JSONL file, or ingest an export of signed entries.",
         discussion: """
@@ -29,7 +29,7 @@ struct Import: ParsableCommand {
 
     @OptionGroup var node: NodeOptions
 
-    func run() throws {
+    func run() async throws {
         let dir = try node.open()
         let report = try Console.reporting { () throws -> SignalImporter.Report in
             if signed {
@@ -45,7 +45,7 @@ struct Import: ParsableCommand {
             } else { fmt = nil }
             return try SignalImporter(node: dir).run(path: file, format: fmt) { Console.progress($0, $1, label: "importing") }
         }
-        if report.published > 0 { node.notifyDaemon() }
+        if report.published > 0 { await node.notifyDaemon() }
         let noun = signed ? "entries stored" : "signals published"
         print("\(report.lines) lines read: \(report.published) \(noun), \(report.skipped.count) skipped, \(report.rejected.count) rejected.")
         if report.bulkLoaded > 0 { print("The store was empty: \(report.bulkLoaded) entries were loaded in bulk, and its indexes built once.") }

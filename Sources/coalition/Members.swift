@@ -23,13 +23,13 @@ struct Members: ParsableCommand {
         }
     }
 
-    struct Add: ParsableCommand {
+    struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Accept a member (by the member ID its admin gave you).")
         @Argument(help: "The member ID (from 'coalition id' on that platform).") var memberID: String
         @Option(help: "A display name for it (for example photo-app).") var name: String
         @OptionGroup var node: NodeOptions
-        func run() throws {
-            let result = try ConfigEditor(node: node).edit { config in
+        func run() async throws {
+            let result = try await ConfigEditor(node: node).edit { config in
                 let id = try MemberID(parsing: memberID)
                 guard id != config.selfID else { throw CoalitionError(.configuration, "\(id.short) is this node's own ID") }
                 if let i = config.members.firstIndex(where: { (try? MemberID(parsing: $0.id)) == id }) {
@@ -43,12 +43,12 @@ struct Members: ParsableCommand {
         }
     }
 
-    struct Remove: ParsableCommand {
+    struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Stop accepting a member (its peer entry goes too).")
         @Argument(help: "The member ID.") var memberID: String
         @OptionGroup var node: NodeOptions
-        func run() throws {
-            let result = try ConfigEditor(node: node).edit { config in
+        func run() async throws {
+            let result = try await ConfigEditor(node: node).edit { config in
                 let id = try MemberID(parsing: memberID)
                 let before = config.members.count
                 config.members.removeAll { (try? MemberID(parsing: $0.id)) == id }

@@ -2,7 +2,7 @@ import ArgumentParser
 import CoalitionCore
 import CoalitionNode
 
-struct Opine: ParsableCommand {
+struct Opine: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Record this platform's opinion on any signal: confirm, dispute (false positive) or seen.",
         discussion: "The latest opinion per platform and signal wins. A signal with only confirms is 'confirmed'; confirms mixed with disputes make it 'disputed'."
@@ -14,7 +14,7 @@ struct Opine: ParsableCommand {
 
     @OptionGroup var node: NodeOptions
 
-    func run() throws {
+    func run() async throws {
         let dir = try node.open()
         let verdict = try Console.reporting { () throws -> String in
             let id = try EntryID(hex: signal.lowercased())
@@ -23,7 +23,7 @@ struct Opine: ParsableCommand {
             try dir.store.append([.plain(.opinion(opinion))], by: dir.signer)
             return try dir.store.verdict(of: id).rawValue
         }
-        node.notifyDaemon()
+        await node.notifyDaemon()
         print("Recorded \(stance) on \(signal); verdict now: \(verdict)")
     }
 }

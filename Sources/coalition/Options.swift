@@ -25,8 +25,8 @@ struct NodeOptions: ParsableArguments {
 
     /// Tells a running node that new local entries are in the store, so it pushes them at once
     /// (it would otherwise notice within a second). Silent when no node runs.
-    func notifyDaemon() {
-        _ = try? AdminClient.send("poke", to: adminSocket, timeout: .seconds(2))
+    func notifyDaemon() async {
+        _ = try? await AdminClient.send("poke", to: adminSocket, timeout: .seconds(2))
     }
 
     func open() throws -> NodeDirectory {

@@ -27,14 +27,14 @@ struct Peers: ParsableCommand {
         }
     }
 
-    struct Add: ParsableCommand {
+    struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Dial a peer at host:port (adding it as a member if needed).")
         @Argument(help: "The peer's member ID.") var memberID: String
         @Argument(help: "Its gossip address, host:port ([::1]:7420 for IPv6).") var address: String
         @Option(help: "Display name, when the peer is not a member yet.") var name: String?
         @OptionGroup var node: NodeOptions
-        func run() throws {
-            let result = try ConfigEditor(node: node).edit { config in
+        func run() async throws {
+            let result = try await ConfigEditor(node: node).edit { config in
                 let id = try MemberID(parsing: memberID)
                 guard id != config.selfID else { throw CoalitionError(.configuration, "\(id.short) is this node's own ID") }
                 let addr = try HostPort(parsing: address)
@@ -52,12 +52,12 @@ struct Peers: ParsableCommand {
         }
     }
 
-    struct Remove: ParsableCommand {
+    struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Stop dialing a peer (it stays a member).")
         @Argument(help: "The peer's member ID.") var memberID: String
         @OptionGroup var node: NodeOptions
-        func run() throws {
-            let result = try ConfigEditor(node: node).edit { config in
+        func run() async throws {
+            let result = try await ConfigEditor(node: node).edit { config in
                 let id = try MemberID(parsing: memberID)
                 let before = config.peers.count
                 config.peers.removeAll { (try? MemberID(parsing: $0.id)) == id }
@@ -80,8 +80,8 @@ struct ConfigEditor {
         let selfID: MemberID
     }
 
-    func edit(_ change: (inout Draft) throws -> String) throws -> String {
-        try Console.reporting {
+    func edit(_ change: (inout Draft) throws -> String) async throws -> String {
+        let summary = try Console.reporting {
             let dir = try NodeDirectory.open(at: node.path, logger: node.logger())
             var config = dir.configuration
             var draft = Draft(members: config.members, peers: config.peers, selfID: dir.memberID)
@@ -89,13 +89,14 @@ struct ConfigEditor {
             config.members = draft.members
             config.peers = draft.peers
             try dir.writeConfiguration(config)
-            let applied: String
-            if let reply = try? AdminClient.send("reload", to: node.adminSocket) {
-                applied = reply.contains("\"ok\":true") ? "applied by the running node" : "the running node refused it: \(reply)"
-            } else {
-                applied = "applies when the node starts"
-            }
-            return "\(summary) (\(applied))"
+            return summary
         }
+        let applied: String
+        if let reply = try? await AdminClient.send("reload", to: node.adminSocket) {
+            applied = reply.contains("\"ok\":true") ? "applied by the running node" : "the running node refused it: \(reply)"
+        } else {
+            applied = "applies when the node starts"
+        }
+        return "\(summary) (\(applied))"
     }
 }

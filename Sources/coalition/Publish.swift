@@ -4,7 +4,7 @@ import CoalitionAPI
 import CoalitionNode
 import CoalitionStore
 
-struct Publish: ParsableCommand {
+struct Publish: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sign and publish one signal.",
         discussion: """
@@ -38,7 +38,7 @@ struct Publish: ParsableCommand {
 
     @OptionGroup var node: NodeOptions
 
-    func run() throws {
+    func run() async throws {
         let dir = try node.open()
         let input = SignalInput(kind: kind, value: value, category: category, severity: severity, tlp: tlp, labels: labels,
                                 expiresAt: expiresAt, note: note, quality: quality, recipients: recipients.isEmpty ? nil : recipients)
@@ -46,7 +46,7 @@ struct Publish: ParsableCommand {
             let draft = try input.draft()
             return try dir.store.append([draft], by: dir.signer)[0]
         }
-        node.notifyDaemon()
+        await node.notifyDaemon()
         if json, let row = try dir.store.signal(entry.id) {
             print(Console.json(try SignalView(row, node: dir)))
         } else {

@@ -2,7 +2,7 @@ import ArgumentParser
 import CoalitionCore
 import CoalitionNode
 
-struct Retract: ParsableCommand {
+struct Retract: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Retract one of this platform's own signals.",
         discussion: "The retraction is a signed entry: it propagates like a signal and every node stops matching the signal."
@@ -13,12 +13,12 @@ struct Retract: ParsableCommand {
 
     @OptionGroup var node: NodeOptions
 
-    func run() throws {
+    func run() async throws {
         let dir = try node.open()
         let entry = try Console.reporting { () throws -> Entry in
             try dir.retract(try EntryID(hex: signal.lowercased()), reason: reason)
         }
-        node.notifyDaemon()
+        await node.notifyDaemon()
         print("Retracted \(signal) (entry \(entry.id.hex))")
     }
 }

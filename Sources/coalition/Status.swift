@@ -2,7 +2,7 @@ import ArgumentParser
 import CoalitionNode
 import Foundation
 
-struct Status: ParsableCommand {
+struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the running node's peers: connected, last sync, entries behind, bytes, last error.",
         discussion: """
@@ -15,9 +15,9 @@ struct Status: ParsableCommand {
     @Flag(help: "Print the raw JSON report.") var json = false
     @OptionGroup var node: NodeOptions
 
-    func run() throws {
+    func run() async throws {
         _ = node.logger()
-        guard let reply = try AdminClient.send("status", to: node.adminSocket) else {
+        guard let reply = try await AdminClient.send("status", to: node.adminSocket) else {
             Console.printError("error: no node is running in \(node.path) (no answer on \(node.adminSocket)); start it with 'coalition run'")
             throw ExitCode(1)
         }

@@ -59,6 +59,8 @@ final class TestNode: @unchecked Sendable {
     let dir: String
     let port: Int
     let id: String
+    /// The HTTP API's port.
+    let apiPort: Int
     private var process: Process?
     var logPath: String { dir + ".log" }
 
@@ -72,10 +74,11 @@ final class TestNode: @unchecked Sendable {
         // Short timers so that tests of anti-entropy and reconnection run in seconds.
         let path = dir + "/coalition.yaml"
         var text = try String(contentsOfFile: path, encoding: .utf8)
+        apiPort = TestMesh.freePort()
         text = text.replacingOccurrences(of: "antiEntropySeconds: 30", with: "antiEntropySeconds: 1")
             .replacingOccurrences(of: "keepAliveSeconds: 15", with: "keepAliveSeconds: 5")
             .replacingOccurrences(of: "reconnectMaxSeconds: 60", with: "reconnectMaxSeconds: 1")
-            .replacingOccurrences(of: "listen: \"127.0.0.1:7421\"", with: "listen: \"127.0.0.1:\(TestMesh.freePort())\"")
+            .replacingOccurrences(of: "listen: \"127.0.0.1:7421\"", with: "listen: \"127.0.0.1:\(apiPort)\"")
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
@@ -85,9 +88,23 @@ final class TestNode: @unchecked Sendable {
     }
 
     func start(extraArguments: [String] = []) throws {
+        try spawn(extraArguments: extraArguments)
+        try eventually("\(name) answers on its admin socket", within: 20) { (try? status()) != nil }
+    }
+
+    /// Starts `coalition run` without waiting for it to answer. With `shell`, the node runs as
+    /// `sh -c "<shell> exec coalition run …"` (for `ulimit`, `unshare` and the like), and
+    /// `dataDir` may name where that shell puts the data directory.
+    func spawn(extraArguments: [String] = [], shell: String? = nil, dataDir: String? = nil) throws {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLIRunner.binary)
-        p.arguments = ["run", "--data-dir", dir, "--log-level", "debug"] + extraArguments
+        let arguments = ["run", "--data-dir", dataDir ?? dir, "--log-level", "debug"] + extraArguments
+        if let shell {
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", shell + " exec \"$0\" \"$@\"", CLIRunner.binary] + arguments
+        } else {
+            p.executableURL = URL(fileURLWithPath: CLIRunner.binary)
+            p.arguments = arguments
+        }
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath)!
         log.seekToEndOfFile()
@@ -96,7 +113,17 @@ final class TestNode: @unchecked Sendable {
         p.standardInput = FileHandle.nullDevice
         try p.run()
         process = p
-        try eventually("\(name) answers on its admin socket", within: 20) { (try? status()) != nil }
+    }
+
+    /// The running process's ID.
+    var pid: Int32? { process.flatMap { $0.isRunning ? $0.processIdentifier : nil } }
+
+    /// SIGKILL, as an OOM kill or a power cut would end it, and wait for the process to go.
+    func kill9() {
+        guard let p = process else { return }
+        process = nil
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
     }
 
     /// SIGTERM, then wait for a graceful exit; returns the exit status (nil if it had to be killed).

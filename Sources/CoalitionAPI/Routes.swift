@@ -219,10 +219,6 @@ struct APIHandlers: Sendable {
         try SignalView(row, store: env.store, name: env.names)
     }
 
-    func isActive(_ row: SignalRow, now: Int64) -> Bool {
-        row.retractedBy == nil && (row.signal.expiresAt.map { $0 > now } ?? true)
-    }
-
     /// The items of a batch, in order. A batch of at least ``parallelBatch`` items is split over
     /// all cores, so one large request (a backlog sweep) is not limited to one core; smaller
     /// batches run on the request's own thread, since many concurrent requests already keep
@@ -303,7 +299,7 @@ struct APIHandlers: Sendable {
         var matches: [SignalMatch] = []
         var ignored = false
         for hit in env.index.pdq(hash, radius: o.distance) {
-            guard let row = try env.store.signal(hit.key), o.includeInactive || isActive(row, now: now) else { continue }
+            guard let row = try env.store.signal(hit.key), o.includeInactive || row.isActive(now: now) else { continue }
             if let min = o.minQuality, (row.signal.quality.map(Int.init) ?? 0) < min { continue }
             // An ignore override on a stored hash hides the signals of that hash.
             if try env.overrideCache.get(kind: .pdq, value: row.signal.value)?.action == .ignore { ignored = true; continue }
@@ -335,7 +331,7 @@ struct APIHandlers: Sendable {
     func exactResult(_ item: LookupItem, _ probe: ExactProbe, stored: [(signal: SignalRow, opinions: [OpinionRow])], _ o: Options, now: Int64) -> LookupResult {
         let all = stored.map(\.signal)
         let labels = env.labels
-        let matches = stored.filter { o.includeInactive || isActive($0.signal, now: now) }.map { s in
+        let matches = stored.filter { o.includeInactive || $0.signal.isActive(now: now) }.map { s in
             SignalMatch(distance: nil, signal: SignalView(s.signal, opinions: s.opinions, sources: all, now: now) { author in
                 let l = labels.label(of: author)
                 return (l.memberID, l.name)
@@ -367,7 +363,7 @@ struct APIHandlers: Sendable {
         var seen = Set<EntryID>()
         var out: [TextMatch] = []
         for hit in env.index.trends(in: body.text) where seen.insert(hit.payload).inserted {
-            guard let row = try env.store.signal(hit.payload), body.includeInactive == true || isActive(row, now: now) else { continue }
+            guard let row = try env.store.signal(hit.payload), body.includeInactive == true || row.isActive(now: now) else { continue }
             out.append(TextMatch(matched: hit.matched, signal: try view(row)))
         }
         return TextMatchResponse(matches: out)

@@ -83,9 +83,7 @@ public struct SignalView: Codable, Sendable, Equatable {
     }
 
     static func status(_ row: SignalRow, now: Int64) -> String {
-        if row.retractedBy != nil { return "retracted" }
-        if let e = row.signal.expiresAt, now >= e { return "expired" }
-        return "active"
+        row.status(now: now).rawValue
     }
 
     /// RFC 3339 UTC with milliseconds, as `ISO8601DateFormatter` with fractional seconds writes

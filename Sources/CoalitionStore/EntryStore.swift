@@ -341,7 +341,7 @@ public final class EntryStore: Sendable {
         if let kind { clauses.append("kind = ?"); args.append(kind.name) }
         if let category { clauses.append("(category = ? OR category LIKE ?)"); args.append(category); args.append(category + "/%") }
         if let author { clauses.append("author = ?"); args.append(author.data) }
-        if !includeInactive { clauses.append("retractedBy IS NULL AND (expiresAt IS NULL OR expiresAt > ?)"); args.append(now) }
+        if !includeInactive { clauses.append(SignalRow.activeCondition); args.append(now) }
         let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         args.append(limit)
         return try database.writer.read { db in
@@ -523,7 +523,7 @@ public final class EntryStore: Sendable {
             s.pending = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pending") ?? 0
             s.authors = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM author") ?? 0
             s.signals = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM signal") ?? 0
-            s.activeSignals = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM signal WHERE retractedBy IS NULL AND (expiresAt IS NULL OR expiresAt > ?)", arguments: [now]) ?? 0
+            s.activeSignals = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM signal WHERE \(SignalRow.activeCondition)", arguments: [now]) ?? 0
             s.unreadable = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entry WHERE bodyType = ? AND readable = 0", arguments: [Int(BodyType.sealed)]) ?? 0
             for row in try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) AS n FROM signal GROUP BY kind") {
                 s.signalsByKind[row["kind"]] = row["n"]

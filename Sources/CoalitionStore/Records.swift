@@ -14,12 +14,17 @@ public struct SignalRow: Sendable, Hashable {
     public let retractedBy: EntryID?
     public let retractReason: String?
 
-    /// Whether it is neither retracted nor expired at `now` (ms since epoch).
-    public func isActive(now: Int64) -> Bool {
-        guard retractedBy == nil else { return false }
-        if let e = signal.expiresAt, now >= e { return false }
-        return true
+    /// Whether it is in force at `now` (ms since epoch): ``SignalStatus``'s rule.
+    public func status(now: Int64) -> SignalStatus {
+        SignalStatus(retracted: retractedBy != nil, expiresAt: signal.expiresAt, now: now)
     }
+
+    /// Whether it is neither retracted nor expired at `now` (ms since epoch).
+    public func isActive(now: Int64) -> Bool { status(now: now).isActive }
+
+    /// ``SignalStatus``'s rule as an SQL condition on the `entry` and `signal` tables' columns;
+    /// binds one argument, now (ms since epoch).
+    static let activeCondition = "retractedBy IS NULL AND (expiresAt IS NULL OR expiresAt > ?)"
 
     static let columns = "id, author, seq, publishedAt, kind, value, category, severity, tlp, labels, expiresAt, note, quality, restricted, retractedBy, retractReason"
 

@@ -104,9 +104,8 @@ public struct MergedState: Sendable {
 
     /// Whether a signal is neither retracted nor expired at `now` (ms since epoch).
     public func isActive(_ id: EntryID, now: Int64) -> Bool {
-        guard let s = signals[id], s.retraction == nil else { return false }
-        if let e = s.signal.expiresAt, now >= e { return false }
-        return true
+        guard let s = signals[id] else { return false }
+        return SignalStatus(retracted: s.retraction != nil, expiresAt: s.signal.expiresAt, now: now).isActive
     }
 
     /// The winning opinions on a signal, sorted by author.

@@ -9,11 +9,11 @@ struct Coalition: AsyncParsableCommand {
         commandName: "coalition",
         abstract: "A node of Coalition: platforms sharing signed harmful-content signals, with no central authority.",
         discussion: """
-            Every platform runs one node. Signals (PDQ, MD5 and SHA-256 hashes, URLs, and the hashtags or
-            keywords of dangerous trends) are signed with the platform's Ed25519 member key and merged with
+            Every platform runs one node. Signals (PDQ, MD5 and SHA-256 hashes, URLs, and the hashtags or \
+            keywords of dangerous trends) are signed with the platform's Ed25519 member key and merged with \
             CRDT set semantics, so every node that has seen the same entries shows the same state.
 
-            Start with:  coalition init --name <platform>
+            Start with: coalition init --name <platform>.
             Data lives in --data-dir (default: $COALITION_DATA_DIR, else ~/.coalition).
             The wire format and rules are in Protocol/SPEC.md.
             """,

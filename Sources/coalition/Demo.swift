@@ -12,12 +12,12 @@ struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a self-contained demonstration on embedded sample data, then clean up.",
         discussion: """
-            Creates three platforms (video-app, photo-app and forum) in a temporary directory, each with its
-            own Ed25519 key, and starts their nodes on loopback, connected in a line: photo-app dials
+            Creates three platforms (video-app, photo-app and forum) in a temporary directory, each with its \
+            own Ed25519 key, and starts their nodes on loopback, connected in a line: photo-app dials \
             video-app and forum dials photo-app, so forum hears of video-app only through photo-app's relaying.
-            Every connection is mutual TLS 1.3 pinned to member keys. video-app publishes the embedded sample
-            signals; the demo shows them arriving at forum with the measured latency, then a retraction
-            (video-app → forum) and a false-positive dispute (forum → video-app) crossing the line the same
+            Every connection is mutual TLS 1.3 pinned to member keys. video-app publishes the embedded sample \
+            signals; the demo shows them arriving at forum with the measured latency, then a retraction \
+            (video-app → forum) and a false-positive dispute (forum → video-app) crossing the line the same \
             way, and ends with identical state digests on all three. Everything is stopped and removed.
             """
     )

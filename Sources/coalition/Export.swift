@@ -6,8 +6,8 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write every stored signed entry as JSONL.",
         discussion: """
-            One JSON object per line: id, author (member ID), seq, type and entry (the complete canonical
-            entry in base64). Anyone can verify it with Protocol/SPEC.md alone (see §9), and another node
+            One JSON object per line: id, author (member ID), seq, type and entry (the complete canonical \
+            entry in base64). Anyone can verify it with Protocol/SPEC.md alone (see §9), and another node \
             can ingest it with 'coalition import --signed'. Restricted entries stay encrypted.
             """
     )

@@ -11,14 +11,14 @@ struct Import: AsyncParsableCommand {
               kind,value,category,severity,tlp,labels,expires_at,note,quality,recipients
             (kind, value and category are required; labels and recipients are ';'-separated).
             JSONL: one object per line with the same keys (labels and recipients as arrays).
-            Lines starting with '#' and empty lines are skipped. Every bad line is reported with its
+            Lines starting with '#' and empty lines are skipped. Every bad line is reported with its \
             number and reason and nothing of it is stored; good lines are published in atomic chunks.
             Signals this node already publishes (same kind and value, still active) are skipped.
 
-            --signed ingests the JSONL written by 'coalition export' from any member: every entry's
-            signature and chain are verified before it is stored, on all cores while earlier entries
+            --signed ingests the JSONL written by 'coalition export' from any member: every entry's \
+            signature and chain are verified before it is stored, on all cores while earlier entries \
             are written. Restoring 10,000 entries or more into an empty store loads them in bulk:
-            the store's lookup indexes are built once at the end (lookups by a running daemon are
+            the store's lookup indexes are built once at the end (lookups by a running daemon are \
             slow until then).
             """
     )

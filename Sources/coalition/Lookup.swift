@@ -7,8 +7,8 @@ struct Lookup: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Ask this node whether a hash, URL or other value matches a known signal.",
         discussion: """
-            The same matching as the API's /v1/lookup: PDQ within a Hamming distance (default 31), URLs after
-            canonicalisation, md5 and sha256 exactly. Retracted and expired signals are left out unless
+            The same matching as the API's /v1/lookup: PDQ within a Hamming distance (default 31), URLs after \
+            canonicalisation, md5 and sha256 exactly. Retracted and expired signals are left out unless \
             --include-inactive. Exit status: 0 when something matched, 1 when nothing did.
             """
     )
@@ -47,9 +47,9 @@ struct MatchText: ParsableCommand {
         commandName: "match-text",
         abstract: "Find the dangerous trends this node knows in a caption, comment or hashtag list.",
         discussion: """
-            The same matching as the API's /v1/match/text: case and diacritics fold, matches cover whole words,
-            a hashtag trend also matches the bare word, and a phrase also matches its words run together as a
-            hashtag. Reads the text from the argument, or from standard input with '-'. Exit status: 0 when a
+            The same matching as the API's /v1/match/text: case and diacritics fold, matches cover whole words, \
+            a hashtag trend also matches the bare word, and a phrase also matches its words run together as a \
+            hashtag. Reads the text from the argument, or from standard input with '-'. Exit status: 0 when a \
             trend matched, 1 when none did.
             """
     )

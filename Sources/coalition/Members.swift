@@ -6,7 +6,7 @@ struct Members: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List, add or remove the members this node accepts.",
         discussion: """
-            Members are the platforms whose entries this node stores and relays, and the only ones allowed
+            Members are the platforms whose entries this node stores and relays, and the only ones allowed \
             to connect. The change is written to coalition.yaml and applied by a running node at once.
             """,
         subcommands: [List.self, Add.self, Remove.self],

@@ -7,7 +7,7 @@ struct Peers: ParsableCommand {
         abstract: "List, add or remove the peers this node dials.",
         discussion: """
             A peer is a member this node connects to at host:port (its 'listen' address, TCP, mutual TLS).
-            One side dialing is enough: a connection carries gossip both ways. The change is written to
+            One side dialing is enough: a connection carries gossip both ways. The change is written to \
             coalition.yaml and applied by a running node at once.
             """,
         subcommands: [List.self, Add.self, Remove.self],

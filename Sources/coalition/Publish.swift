@@ -14,7 +14,7 @@ struct Publish: AsyncParsableCommand {
               sha256  64 hex characters
               url     an http(s) URL, canonicalised (lowercase scheme and host, default port and fragment dropped, …)
               trend   a hashtag, keyword or phrase naming a dangerous trend (case and Unicode normalised)
-            The category comes from Protocol/taxonomy.json: 'category' or 'category/keyword',
+            The category comes from Protocol/taxonomy.json: 'category' or 'category/keyword', \
             for example protection_of_minors/unsafe_challenges.
             TLP amber+strict and red signals are encrypted to the --recipient members (and this node).
 

@@ -6,8 +6,8 @@ struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the running node's peers: connected, last sync, entries behind, bytes, last error.",
         discussion: """
-            Asks the node running on this data directory through its admin socket. 'behind' counts entries
-            this node holds that the peer is not known to hold; 'ahead' counts entries the peer announced
+            Asks the node running on this data directory through its admin socket. 'behind' counts entries \
+            this node holds that the peer is not known to hold; 'ahead' counts entries the peer announced \
             that this node has not stored yet.
             """
     )

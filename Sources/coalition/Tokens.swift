@@ -9,7 +9,7 @@ struct Tokens: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create, list and revoke bearer tokens for the HTTP API.",
         discussion: """
-            Scopes: lookup (lookups, text matching, signals, changes), publish (publish, retract, opine as
+            Scopes: lookup (lookups, text matching, signals, changes), publish (publish, retract, opine as \
             this platform) and admin (status; implies lookup). Only a SHA-256 hash of a token is stored:
             its value is printed once, at creation. Changes apply to a running node at once.
             """,

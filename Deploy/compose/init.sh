@@ -46,7 +46,11 @@ ids=()
 for i in "${!services[@]}"; do
   s=${services[$i]}
   # Inside the container the node listens on all interfaces; compose DNS resolves the service names.
-  node "$s" init --name "$s" --listen 0.0.0.0:7420 >/dev/null
+  # video-app's API listens on its address on the video-app-internal network only (see
+  # docker-compose.yml); the others keep theirs on 127.0.0.1 inside the container.
+  api=127.0.0.1:7421
+  [ "$s" = video-app ] && api=172.30.1.10:7421
+  node "$s" init --name "$s" --listen 0.0.0.0:7420 --api-listen "$api" >/dev/null
   ids[i]=$(node "$s" id)
   echo "$s: ${ids[i]}"
 done
@@ -65,6 +69,11 @@ photo=1
 node video-app peers add "${ids[photo]}" photo-app:7420 --name photo-app >/dev/null
 node forum peers add "${ids[photo]}" photo-app:7420 --name photo-app >/dev/null
 echo "wired: video-app -> photo-app <- forum"
+
+# video-app-client's token (lookup scope), readable only by the containers' user.
+mkdir -p "$data/video-app-client"
+(umask 077; node video-app tokens create --name video-app-client --scope lookup 2>/dev/null > "$data/video-app-client/token")
+echo "video-app-client: token in $data/video-app-client/token"
 
 # The containers run as uid 10001 unless COALITION_UID/COALITION_GID say otherwise.
 if [ "$(id -u)" -eq 0 ]; then

@@ -195,3 +195,89 @@ enum DeployFiles {
         return out
     }
 }
+
+/// The query API in each deployment: reachable by the platform's own systems, and by nothing else.
+@Suite("Deploy files: the query API")
+struct DeployAPIReachabilityTests {
+    func kubernetes(_ file: String) throws -> [[String: Any]] {
+        try DeployFiles.documents("k8s/" + file).compactMap(DeployFiles.mapping)
+    }
+
+    @Test("coalition-api is a ClusterIP Service on 7421 for the pod's 'api' port; the ConfigMap binds the API to the pod's address")
+    func apiService() throws {
+        let services = try kubernetes("service.yaml").filter { $0["kind"] as? String == "Service" }
+        let api = try #require(services.first { DeployFiles.mapping($0["metadata"])?["name"] as? String == "coalition-api" }, "no coalition-api Service")
+        let spec = try #require(DeployFiles.mapping(api["spec"]))
+        #expect(spec["type"] as? String == "ClusterIP")
+        let ports = (spec["ports"] as? [Any] ?? []).compactMap(DeployFiles.mapping)
+        #expect(ports.count == 1 && ports.first?["port"] as? Int == 7421 && ports.first?["targetPort"] as? String == "api")
+        let config = try #require(DeployFiles.mapping(try kubernetes("configmap.yaml").first?["data"])?["coalition.yaml"] as? String)
+        let api2 = DeployFiles.mapping(DeployFiles.mapping(try Yams.load(yaml: config))?["api"])
+        #expect(api2?["listen"] as? String == "0.0.0.0:7421")
+    }
+
+    @Test("the NetworkPolicy admits 7421 only from pods or namespaces labelled coalition/client, and 7420 only from ipBlocks")
+    func networkPolicy() throws {
+        let policy = try #require(try kubernetes("networkpolicy.yaml").first { $0["kind"] as? String == "NetworkPolicy" })
+        let rules = try #require(DeployFiles.mapping(policy["spec"])?["ingress"] as? [Any]).compactMap(DeployFiles.mapping)
+        var apiRules = 0
+        for rule in rules {
+            let ports = (rule["ports"] as? [Any] ?? []).compactMap { DeployFiles.mapping($0)?["port"] as? Int }
+            #expect(!ports.isEmpty, "an ingress rule without ports admits every port")
+            let sources = (rule["from"] as? [Any] ?? []).compactMap(DeployFiles.mapping)
+            #expect(!sources.isEmpty, "an ingress rule without 'from' admits everyone")
+            if ports.contains(7421) {
+                apiRules += 1
+                #expect(ports == [7421])
+                for source in sources {
+                    let selector = DeployFiles.mapping(source["podSelector"]) ?? DeployFiles.mapping(source["namespaceSelector"])
+                    let labels = DeployFiles.mapping(selector?["matchLabels"]).map { $0.mapValues { "\($0)" } }
+                    #expect(labels == ["coalition/client": "true"], "7421 admitted from \(source)")
+                    #expect(source["ipBlock"] == nil)
+                }
+            } else {
+                #expect(ports == [7420])
+                #expect(sources.allSatisfy { $0["ipBlock"] != nil }, "gossip admitted from something other than peer CIDRs")
+            }
+        }
+        #expect(apiRules == 1)
+    }
+
+    @Test("readiness is GET /readyz and liveness GET /healthz on the API port")
+    func probes() throws {
+        let set = try #require(try kubernetes("statefulset.yaml").first { $0["kind"] as? String == "StatefulSet" })
+        let pod = DeployFiles.mapping(DeployFiles.mapping(DeployFiles.mapping(set["spec"])?["template"])?["spec"])
+        let node = try #require((pod?["containers"] as? [Any] ?? []).compactMap(DeployFiles.mapping).first { $0["name"] as? String == "coalition" })
+        let ports = (node["ports"] as? [Any] ?? []).compactMap(DeployFiles.mapping)
+        #expect(ports.contains { $0["name"] as? String == "api" && $0["containerPort"] as? Int == 7421 })
+        for (probe, path) in [("readinessProbe", "/readyz"), ("livenessProbe", "/healthz")] {
+            let get = DeployFiles.mapping(DeployFiles.mapping(node[probe])?["httpGet"])
+            #expect(get?["path"] as? String == path, "\(probe)")
+            #expect(get?["port"] as? String == "api", "\(probe)")
+        }
+    }
+
+    @Test("compose: the client is on video-app's internal network, the API listens there only, and no port is published")
+    func compose() throws {
+        let compose = try #require(DeployFiles.mapping(try DeployFiles.documents("compose/docker-compose.yml").first))
+        let services = try #require(DeployFiles.mapping(compose["services"]))
+        for (name, service) in services {
+            #expect(DeployFiles.mapping(service)?["ports"] == nil, "\(name) publishes ports on the host")
+        }
+        let client = try #require(DeployFiles.mapping(services["video-app-client"]), "no video-app-client")
+        #expect(client["networks"] as? [String] == ["video-app-internal"])
+        let networks = try #require(DeployFiles.mapping(compose["networks"]))
+        #expect(DeployFiles.mapping(networks["video-app-internal"])?["internal"] as? Bool == true)
+        let node = try #require(DeployFiles.mapping(DeployFiles.mapping(DeployFiles.mapping(services["video-app"])?["networks"])?["video-app-internal"]))
+        let address = try #require(node["ipv4_address"] as? String)
+        #expect(try DeployFiles.read("compose/init.sh").contains("api=\(address):7421"), "init.sh does not bind video-app's API to \(address)")
+        #expect((try DeployFiles.read("compose/docker-compose.yml")).contains("http://\(address):7421/"))
+    }
+
+    @Test("no file in Deploy/ calls a shipped part 'future'")
+    func noFuture() throws {
+        for file in try DeployFiles.list(extensions: ["yml", "yaml", "sh", "md", "service", ""]) + ["Dockerfile"] {
+            #expect(!(try DeployFiles.read(file)).lowercased().contains("future"), "\(file)")
+        }
+    }
+}

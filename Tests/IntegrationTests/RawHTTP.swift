@@ -9,8 +9,9 @@ import Glibc
 final class RawConnection {
     private(set) var fd: Int32
 
-    /// Connects to 127.0.0.1:`port`; reads time out after `timeout` seconds.
-    init(port: Int, timeout: Double = 15) throws {
+    /// Connects to `host`:`port` (an IPv4 address on this machine); reads time out after
+    /// `timeout` seconds.
+    init(host: String = "127.0.0.1", port: Int, timeout: Double = 15) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EMFILE) }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1_000_000))
@@ -18,7 +19,7 @@ final class RawConnection {
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_addr.s_addr = inet_addr(host)
         let rc = withUnsafePointer(to: &addr) { p in
             p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
@@ -116,8 +117,8 @@ struct RawResponse {
 
 /// Sends `request` on a new connection and returns the first response (nil if none came
 /// within `timeout` seconds).
-func rawExchange(port: Int, _ request: [UInt8], timeout: Double = 15) throws -> RawResponse? {
-    let c = try RawConnection(port: port, timeout: timeout)
+func rawExchange(host: String = "127.0.0.1", port: Int, _ request: [UInt8], timeout: Double = 15) throws -> RawResponse? {
+    let c = try RawConnection(host: host, port: port, timeout: timeout)
     c.send(request)
     return RawResponse(c.read(until: RawResponse.isComplete, within: timeout))
 }

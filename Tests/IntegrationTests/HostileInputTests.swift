@@ -158,7 +158,7 @@ import Glibc
         #expect(again?.status == 401 && again?.problem != nil)
     }
 
-    @Test("a full disk answers 507 problem+json; what was stored stays, reads go on, the refused signal is not half-stored")
+    @Test("a full disk answers 507 problem+json; what was stored stays, reads go on, nothing is half-stored, and publishing recovers when space returns")
     func fullDisk() throws {
         let s = try served()
         defer { s.mesh.shutdown() }
@@ -197,6 +197,21 @@ import Glibc
         let answer = String(decoding: lookup?.body ?? [], as: UTF8.self)
         #expect(answer.contains("\"flagged\":false"), "the refused signal is visible: \(answer.prefix(300))")
         #expect(s.node.log().contains("disk is full"))
+        // Space returns (the filler is removed, through the node's own view of its mount
+        // namespace): the same publish now succeeds, with no restart.
+        let pid = try #require(s.node.pid)
+        try FileManager.default.removeItem(atPath: "/proc/\(pid)/root\(mount)/filler")
+        let body = "{\"kind\":\"trend\",\"value\":\"\(refusedValue.replacingOccurrences(of: "%23", with: "#"))\",\"category\":\"protection_of_minors/unsafe_challenges\"}"
+        let retried = try rawExchange(port: s.node.apiPort, Array("POST /v1/signals HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(s.token)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8))
+        #expect(retried?.status == 201, "after space returned: \(String(describing: retried?.status))")
+        // And the store is sound: SQLite's own check, run inside the node's mount namespace.
+        let check = try runPython(["-c", """
+            import subprocess, sys
+            script = "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])"
+            out = subprocess.run(["nsenter", "--target", sys.argv[1], "--mount", sys.executable, "-c", script, sys.argv[2]], capture_output=True, text=True)
+            print(out.stdout.strip() or out.stderr.strip())
+            """, "\(pid)", mount + "/node/coalition.sqlite"])
+        #expect(check.output.trimmingCharacters(in: .whitespacesAndNewlines) == "ok", "\(check.output)")
     }
 
     /// utime + stime of a process, in clock ticks.

@@ -19,6 +19,8 @@ checks every vector:
   scenarios.json        every scenario like merge.json, each on its own empty
                         node that opens sealed entries with the scenario's
                         readerSeed when present (§6.2, §8.2, §8.9)
+  labels.json           the publish rule for labels (§5.4): each list of labels
+                        as typed gives the stated canonical list, or is rejected
 
 With --export FILE it checks a JSONL export written by `coalition export`
 instead, from SPEC §9 and the sections it relies on (§2, §3, §7.1, §7.2).
@@ -73,6 +75,7 @@ import json
 import re
 import struct
 import sys
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple
@@ -1360,6 +1363,60 @@ def run_export(data: bytes, verbose: bool = False) -> ExportReport:
 
 
 # ---------------------------------------------------------------------------
+# labels.json (§5.4, §5.6 rule 6)
+# ---------------------------------------------------------------------------
+
+# §5.6 rule 6: the 25 White_Space code points (not str.isspace()).
+WHITE_SPACE = frozenset([*range(0x09, 0x0E), 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B),
+                         0x2028, 0x2029, 0x202F, 0x205F, 0x3000])
+
+
+class LabelRejected(Exception):
+    pass
+
+
+def canonical_labels(raw: List[str]) -> List[str]:
+    """§5.4: trim White_Space, per-code-point lowercase, NFC, drop empty, reject over 64
+    bytes or with a Cc code point; de-duplicate by bytes, at most 32, sort by bytes."""
+    seen: set = set()
+    out: List[bytes] = []
+    for label in raw:
+        start, end = 0, len(label)
+        while start < end and ord(label[start]) in WHITE_SPACE:
+            start += 1
+        while end > start and ord(label[end - 1]) in WHITE_SPACE:
+            end -= 1
+        # Per code point: str.lower() on one code point never applies Final_Sigma.
+        text = unicodedata.normalize("NFC", "".join(c.lower() for c in label[start:end]))
+        if not text:
+            continue
+        data = text.encode("utf-8")
+        if len(data) > 64:
+            raise LabelRejected("a label longer than 64 bytes")
+        if any(is_control(c) for c in text):
+            raise LabelRejected("a control code point")
+        if data not in seen:
+            seen.add(data)
+            out.append(data)
+    if len(out) > 32:
+        raise LabelRejected("more than 32 labels")
+    return [d.decode("utf-8") for d in sorted(out)]
+
+
+def check_labels_file(report: Report, file: str, data: Dict[str, Any]) -> None:
+    for case in data["cases"]:
+        name = case["name"]
+        try:
+            got: Any = canonical_labels(case["input"])
+        except LabelRejected as err:
+            got = f"rejected ({err})"
+        if "reject" in case:
+            report.ok(file, name, f"rejected ({case['reject']})", isinstance(got, str), f"canonical {got!r}")
+        else:
+            report.same(file, name, "canonical labels", case["canonical"], got)
+
+
+# ---------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------
 
@@ -1370,6 +1427,7 @@ CHECKERS = [
     ("sealed-entries.json", check_sealed_file),
     ("merge.json", check_merge_file),
     ("scenarios.json", check_scenarios_file),
+    ("labels.json", check_labels_file),
 ]
 
 

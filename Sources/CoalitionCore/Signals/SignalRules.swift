@@ -62,19 +62,27 @@ public enum SignalRules {
         return c
     }
 
-    /// Lowercases, trims, de-duplicates and sorts labels.
+    /// The publish rule for labels (SPEC §5.4): trim White_Space, lowercase per code point, NFC,
+    /// drop empty ones, check each (size, control code points), de-duplicate and sort by UTF-8
+    /// bytes, at most 32.
+    ///
+    /// De-duplication compares bytes, never `String` equality: Swift's `==` is canonical
+    /// equivalence, which would keep whichever of two spellings of "é" came first, so the signed
+    /// bytes would depend on the order the labels were typed. After NFC the two spellings are the
+    /// same bytes anyway.
     public static func canonicalLabels(_ raw: [String]) throws(CoalitionError) -> [String] {
-        var set = Set<String>()
+        var seen = Set<[UInt8]>()
+        var labels: [String] = []
         for l in raw {
-            let t = l.trimmingWhitespace().lowercased()
+            let t = CanonicalText.nfc(CanonicalText.lowercasePerScalar(l.trimmingWhitespace()))
             if t.isEmpty { continue }
             try checkLabel(t)
-            set.insert(t)
+            if seen.insert(Array(t.utf8)).inserted { labels.append(t) }
         }
-        guard set.count <= Limits.maxLabels else {
-            throw CoalitionError(.invalidField, "at most \(Limits.maxLabels) labels, got \(set.count)", field: "labels")
+        guard labels.count <= Limits.maxLabels else {
+            throw CoalitionError(.invalidField, "at most \(Limits.maxLabels) labels, got \(labels.count)", field: "labels")
         }
-        return set.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return labels.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     // MARK: receive side (validity)

@@ -118,15 +118,27 @@ public struct EntryImporter: Sendable {
             let line = Substring(decoding: data[range], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             return try ExportedEntry.decodeEntry(Substring(line))
         }
-        report.published = outcome.report.applied
+        // Every line ends in exactly one outcome: stored, already stored, pending, refused by
+        // policy or rejected. A line held as pending and released by a later line is stored.
         report.bulkLoaded = outcome.bulkEntries
+        var settled = Set<Int>()
         for rejection in outcome.report.rejected {
-            report.rejected.append(.init(line: lineNumbers[rejection.index], reason: rejection.message))
+            let issue = SignalImporter.Report.LineIssue(line: lineNumbers[rejection.index], reason: rejection.message, code: rejection.code.rawValue)
+            if rejection.code == .forbidden { report.refused.append(issue) } else { report.rejected.append(issue) }
+            settled.insert(rejection.index)
         }
-        if outcome.report.duplicates > 0, let first = lineNumbers.first {
-            report.skipped.append(.init(line: first, reason: "\(outcome.report.duplicates) entries already stored"))
+        for index in outcome.report.duplicateIndexes where settled.insert(index).inserted {
+            report.skipped.append(.init(line: lineNumbers[index], reason: "already stored"))
         }
-        report.rejected.sort { $0.line < $1.line }
+        for (index, ref) in zip(outcome.report.pendingIndexes, outcome.report.pendingEntries) {
+            guard try node.store.entries(of: ref.author, from: ref.seq, to: ref.seq, limit: 1).isEmpty, settled.insert(index).inserted else { continue }
+            report.pending.append(.init(line: lineNumbers[index], reason: "waiting for seq \(ref.seq - 1) of \(MemberID(publicKey: ref.author).short), which is not stored",
+                                        code: "pending"))
+        }
+        report.published = lines.count - settled.count
+        for list in [\SignalImporter.Report.rejected, \.refused, \.skipped, \.pending] {
+            report[keyPath: list].sort { $0.line < $1.line }
+        }
         return report
     }
 

@@ -29,7 +29,14 @@ public struct SignalImporter: Sendable {
         public struct LineIssue: Sendable, Equatable, CustomStringConvertible {
             public let line: Int
             public let reason: String
-            public var description: String { "line \(line): \(reason)" }
+            /// The spec's error code (SPEC §7.1), for lines of an export that were refused.
+            public var code: String? = nil
+            public init(line: Int, reason: String, code: String? = nil) {
+                self.line = line
+                self.reason = reason
+                self.code = code
+            }
+            public var description: String { "line \(line): \(code.map { "[\($0)] " } ?? "")\(reason)" }
         }
         /// Non-empty, non-comment data lines read.
         public var lines = 0
@@ -39,6 +46,10 @@ public struct SignalImporter: Sendable {
         public var skipped: [LineIssue] = []
         /// Lines rejected, with the reason.
         public var rejected: [LineIssue] = []
+        /// Lines of an export held as pending: their author's previous entry is not stored (yet).
+        public var pending: [LineIssue] = []
+        /// Lines of an export refused by this node's policy (the author is not a member).
+        public var refused: [LineIssue] = []
         /// Entries stored through a bulk load: an export of signed entries restored into an
         /// empty store, whose randomly keyed indexes were then built once.
         public var bulkLoaded = 0

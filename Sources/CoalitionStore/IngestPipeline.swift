@@ -181,6 +181,8 @@ extension IngestReport {
     mutating func absorb(_ later: IngestReport, offset: Int) {
         var shifted = later
         shifted.rejected = later.rejected.map { Rejection(index: $0.index + offset, code: $0.code, message: $0.message) }
+        shifted.duplicateIndexes = later.duplicateIndexes.map { $0 + offset }
+        shifted.pendingIndexes = later.pendingIndexes.map { $0 + offset }
         absorb(shifted)
     }
 }

@@ -32,6 +32,9 @@ public struct IngestReport: Sendable, Equatable {
     public var applied = 0
     /// Entries already stored or pending.
     public var duplicates = 0
+    /// The positions of those entries in the batch (in the whole input, once absorbed with an
+    /// offset), so that a report can name each one's line.
+    public var duplicateIndexes: [Int] = []
     /// Entries stored as pending: their predecessor has not arrived.
     public var pending = 0
     /// Pending entries (from this or earlier batches) applied because their predecessor arrived.
@@ -46,6 +49,8 @@ public struct IngestReport: Sendable, Equatable {
     public var appliedIDs: [EntryID] = []
     /// Entries of this batch held as pending, so that a syncing node can ask for what they wait on.
     public var pendingEntries: [PendingRef] = []
+    /// Their positions in the batch, in the same order as ``pendingEntries``.
+    public var pendingIndexes: [Int] = []
 
     /// Authors this batch revealed as equivocators, with the seq of the fork found.
     public var newEquivocations: [PendingRef] = []
@@ -62,7 +67,9 @@ public struct IngestReport: Sendable, Equatable {
     public mutating func absorb(_ later: IngestReport) {
         applied += later.applied
         duplicates += later.duplicates
+        duplicateIndexes += later.duplicateIndexes
         pending += later.pending
+        pendingIndexes += later.pendingIndexes
         released += later.released
         discarded += later.discarded
         rejected += later.rejected

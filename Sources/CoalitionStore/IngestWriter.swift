@@ -82,28 +82,34 @@ final class IngestWriter {
     func write(_ item: VerifiedEntry, index: Int) throws -> Bool {
         let e = item.entry
         if hasPending, try pendingExists(e.id) {
-            report.duplicates += 1
+            duplicate(index)
             return true
         }
         if e.seq > 1 {
             guard let prev = try link(e.prev, author: e.author) else {
-                if try entryExists(e.id) { report.duplicates += 1; return true }
+                if try entryExists(e.id) { duplicate(index); return true }
                 try db.run("INSERT OR IGNORE INTO pending (id, prev, author, seq, bytes) VALUES (?, ?, ?, ?, ?)",
                            [e.id.data, e.prev.data, e.author.data, Int64(e.seq), Data(e.bytes)])
                 hasPending = true
                 report.pending += 1
                 report.pendingEntries.append(.init(author: e.author, seq: e.seq))
+                report.pendingIndexes.append(index)
                 return true
             }
             do { try ChainRules.checkLink(e, to: prev) } catch {
-                if try entryExists(e.id) { report.duplicates += 1; return true }
+                if try entryExists(e.id) { duplicate(index); return true }
                 reject(index, error)
                 return false
             }
         }
-        guard try insert(item) else { report.duplicates += 1; return true }
+        guard try insert(item) else { duplicate(index); return true }
         try release(after: e.id)
         return true
+    }
+
+    private func duplicate(_ index: Int) {
+        report.duplicates += 1
+        report.duplicateIndexes.append(index)
     }
 
     func reject(_ index: Int, _ error: CoalitionError) {

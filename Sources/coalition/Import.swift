@@ -46,12 +46,18 @@ struct Import: AsyncParsableCommand {
             return try SignalImporter(node: dir).run(path: file, format: fmt) { Console.progress($0, $1, label: "importing") }
         }
         if report.published > 0 { await node.notifyDaemon() }
-        let noun = signed ? "entries stored" : "signals published"
-        print("\(report.lines) lines read: \(report.published) \(noun), \(report.skipped.count) skipped, \(report.rejected.count) rejected.")
+        if signed {
+            print("\(report.lines) lines read: \(report.published) entries stored, \(report.skipped.count) already stored, "
+                + "\(report.pending.count) pending, \(report.refused.count) refused by policy, \(report.rejected.count) rejected.")
+        } else {
+            print("\(report.lines) lines read: \(report.published) signals published, \(report.skipped.count) skipped, \(report.rejected.count) rejected.")
+        }
         if report.bulkLoaded > 0 { print("The store was empty: \(report.bulkLoaded) entries were loaded in bulk, and its indexes built once.") }
         for s in report.skipped.prefix(20) { print("  skipped \(s)") }
         if report.skipped.count > 20 { print("  … and \(report.skipped.count - 20) more skipped") }
+        for p in report.pending { print("  pending \(p)") }
+        for r in report.refused { print("  refused \(r)") }
         for r in report.rejected { print("  rejected \(r)") }
-        if !report.rejected.isEmpty { throw ExitCode(2) }
+        if !report.rejected.isEmpty || !report.refused.isEmpty { throw ExitCode(2) }
     }
 }

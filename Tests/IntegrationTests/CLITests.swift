@@ -163,7 +163,7 @@ struct CLITests {
 
         let r = try node.run(["import", "--signed", file])
         #expect(r.status == 2, "a rejected line makes the exit status 2")
-        #expect(r.stdout.contains("12001 lines read: 12000 entries stored, 0 skipped, 1 rejected."), "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("12001 lines read: 12000 entries stored, 0 already stored, 0 pending, 0 refused by policy, 1 rejected."), "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("rejected line 6001:"))
         #expect(r.stdout.contains("entries were loaded in bulk"))
         // Lookups after the load go through the rebuilt indexes.
@@ -173,8 +173,49 @@ struct CLITests {
         }
         // Importing the same file again stores nothing twice.
         let again = try node.run(["import", "--signed", file])
-        #expect(again.stdout.contains("12000 entries already stored"), "\(again.stdout)")
+        #expect(again.stdout.contains("12001 lines read: 0 entries stored, 12000 already stored"), "\(again.stdout)")
+        #expect(again.stdout.contains("skipped line 2: already stored") && again.stdout.contains("and 11980 more skipped"),
+                "duplicates are reported at their own lines")
         #expect(!again.stdout.contains("loaded in bulk"), "a store that holds entries takes the normal path")
+    }
+
+    @Test("a signed import reports every line in exactly one outcome: stored, already stored, pending, refused by policy, rejected")
+    func signedImportOutcomes() throws {
+        let node = CLIRunner()
+        defer { node.cleanUp() }
+        try node.run(["init", "--name", "mixed"]).check()
+        let member = try Signer(seed: [UInt8](repeating: 0x11, count: 32))
+        let outsider = try Signer(seed: [UInt8](repeating: 0x22, count: 32))
+        try node.run(["members", "add", MemberID(publicKey: member.publicKey).description, "--name", "member"]).check()
+        func publish(_ n: Int, by signer: Signer, seq: UInt64, prev: EntryID) throws -> Entry {
+            try Entry.sign(by: signer, seq: seq, prev: prev, timestamp: Int64(n),
+                           body: .publish(try Signal(kind: .md5, value: String(format: "%032x", n), category: "violence")))
+        }
+        let first = try publish(1, by: member, seq: 1, prev: .zero)
+        let second = try publish(2, by: member, seq: 2, prev: first.id)
+        let third = try publish(3, by: member, seq: 3, prev: second.id)
+        let foreign = try publish(4, by: outsider, seq: 1, prev: .zero)
+        let lines = [
+            ExportedEntry(first).jsonLine(),     // 1: stored
+            ExportedEntry(first).jsonLine(),     // 2: already stored
+            ExportedEntry(third).jsonLine(),     // 3: pending (seq 2 never comes)
+            ExportedEntry(foreign).jsonLine(),   // 4: refused: not a member
+            "{\"entry\":\"bm90IGFuIGVudHJ5\"}", // 5: rejected
+        ]
+        let file = node.dataDir + "-mixed.jsonl"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try node.run(["import", "--signed", file])
+        #expect(r.status == 2)
+        #expect(r.stdout.contains("5 lines read: 1 entries stored, 1 already stored, 1 pending, 1 refused by policy, 1 rejected."), "\(r.stdout)")
+        #expect(r.stdout.contains("skipped line 2: already stored"), "\(r.stdout)")
+        #expect(r.stdout.contains("pending line 3: [pending] waiting for seq 2"), "\(r.stdout)")
+        #expect(r.stdout.contains("refused line 4: [forbidden]"), "\(r.stdout)")
+        #expect(r.stdout.contains("rejected line 5: ["), "\(r.stdout)")
+        // Each line is named once.
+        for n in 1...5 where n != 1 {
+            #expect(r.stdout.components(separatedBy: "line \(n):").count - 1 == 1, "line \(n)")
+        }
     }
 
     @Test("every subcommand explains itself with --help", arguments: ["init", "id", "publish", "retract", "opine", "list", "show", "import", "export", "lookup", "match-text", "run", "status", "peers", "members", "tokens", "demo"])

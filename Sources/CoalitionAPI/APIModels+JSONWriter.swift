@@ -43,6 +43,7 @@ extension SignalView: JSONWritable {
             j.member("publishedAt", publishedAt)
             j.member("quality", quality)
             j.member("restricted", restricted)
+            j.member("retractedBy", retractedBy)
             j.member("retractionReason", retractionReason)
             j.member("severity", severity)
             j.key("sources")

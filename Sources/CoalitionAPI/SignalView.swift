@@ -36,6 +36,8 @@ public struct SignalView: Codable, Sendable, Equatable {
     public var restricted: Bool
     /// `active`, `retracted` or `expired`.
     public var status: String
+    /// The ID of the retraction entry, when the signal is retracted.
+    public var retractedBy: String?
     public var retractionReason: String?
     public var verdict: String
     public var opinions: [OpinionView]
@@ -67,6 +69,7 @@ public struct SignalView: Codable, Sendable, Equatable {
         publishedAt = Self.time(row.publishedAt)
         restricted = row.restricted
         status = Self.status(row, now: now)
+        retractedBy = row.retractedBy?.hex
         retractionReason = row.retractReason
         verdict = Verdict(confirms: ops.count { $0.stance == .confirm }, disputes: ops.count { $0.stance == .dispute }).rawValue
         opinions = ops.map { o in

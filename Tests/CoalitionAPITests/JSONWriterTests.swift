@@ -35,7 +35,7 @@ struct JSONWriterTests {
         if n % 3 != 0 { v["expiresAt"] = "2026-01-01T00:00:00.000Z" }
         if let note { v["note"] = note }
         if let quality { v["quality"] = quality }
-        if n % 4 == 1 { v["retractionReason"] = "mistake\n" }
+        if n % 4 == 1 { v["retractionReason"] = "mistake\n"; v["retractedBy"] = String(repeating: "cd", count: 32) }
         return try JSONDecoder().decode(SignalView.self, from: JSONSerialization.data(withJSONObject: v))
     }
 

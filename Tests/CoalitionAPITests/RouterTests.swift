@@ -68,8 +68,11 @@ import Testing
                 #expect(r.problem?.field == "reason")
             }
             try await client.execute(uri: "/v1/signals/\(created.id)?reason=mistake", method: .delete, headers: .bearer(f.publish)) { r in
-                let decoded = try r.json(SignalView.self).status
-                #expect(decoded == "retracted")
+                let decoded = try r.json(SignalView.self)
+                #expect(decoded.status == "retracted")
+                #expect(decoded.retractionReason == "mistake")
+                // The retraction is named by its entry ID, so a mirror can fetch and verify it.
+                #expect(decoded.retractedBy?.count == 64 && decoded.retractedBy != created.id)
             }
             try await client.execute(uri: "/v1/lookup?kind=url&value=https://scam.example.com/login", method: .get, headers: .bearer(f.lookup)) { r in
                 let decoded = try r.json(LookupResponse.self).results[0].matches.isEmpty

@@ -1352,9 +1352,11 @@ def run_export(data: bytes, verbose: bool = False) -> ExportReport:
     segments = data.split(b"\n")
     lines = []
     for i, segment in enumerate(segments):
-        if not segment.strip():
+        # Step 1: JSON's white space only (space, tab, CR, LF).
+        trimmed = segment.strip(b" \t\r\n")
+        if not trimmed:
             continue
-        lines.append(check_export_line(i + 1, segment.strip(), terminated=i < len(segments) - 1))
+        lines.append(check_export_line(i + 1, trimmed, terminated=i < len(segments) - 1))
     check_export_chains(lines)
     report = ExportReport(verbose)
     for line in lines:

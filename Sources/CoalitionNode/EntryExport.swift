@@ -48,11 +48,10 @@ public struct ExportedEntry: Codable, Sendable, Equatable {
     /// Parses a JSONL line back to the entry, checking that `id` and the other stated fields match.
     /// - Throws: `malformedEntry` naming what is wrong.
     public static func decodeEntry(_ line: Substring) throws(CoalitionError) -> Entry {
-        guard let obj = try? JSONDecoder().decode(ExportedEntry.self, from: Data(line.utf8)) else {
-            throw CoalitionError(.malformedEntry, "not an exported entry object (truncated line?)")
-        }
-        guard let bytes = Data(base64Encoded: obj.entry) else {
-            throw CoalitionError(.malformedEntry, "is not valid base64", field: "entry")
+        let obj = try parseLine(line)
+        // Canonical only: the same bytes re-encode to the same text (no stray padding bits).
+        guard let bytes = Data(base64Encoded: obj.entry), bytes.base64EncodedString() == obj.entry else {
+            throw CoalitionError(.malformedEntry, "is not canonical standard base64", field: "entry")
         }
         let b = [UInt8](bytes)
         let e = try Entry(decoding: b)
@@ -63,11 +62,52 @@ public struct ExportedEntry: Codable, Sendable, Equatable {
         guard (try? MemberID(parsing: obj.author)) == MemberID(publicKey: e.author) else {
             throw CoalitionError(.malformedEntry, "the stated author does not match the entry", field: "author")
         }
+        guard obj.author == MemberID(publicKey: e.author).description else {
+            throw CoalitionError(.malformedEntry, "the stated author is not spelled canonically (upper case, with dashes)", field: "author")
+        }
         guard obj.seq == e.seq else { throw CoalitionError(.malformedEntry, "the stated seq does not match the entry", field: "seq") }
         guard obj.type == typeName(e.bodyType) else {
             throw CoalitionError(.malformedEntry, "the stated type does not match the entry", field: "type")
         }
         return e
+    }
+
+    /// The line's object (SPEC §9 step 2): a JSON object with all five keys, each of its JSON
+    /// type, `seq` an integer literal (no fraction or exponent) within 64 bits. Each failure
+    /// names the key at fault; other keys are ignored.
+    static func parseLine(_ line: Substring) throws(CoalitionError) -> ExportedEntry {
+        let data = Data(line.utf8)
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw CoalitionError(.malformedEntry, "the line is not one JSON object (truncated line?)")
+        }
+        for key in ["author", "entry", "id", "seq", "type"] where object[key] == nil {
+            throw CoalitionError(.malformedEntry, "missing key '\(key)' (an export line has author, entry, id, seq and type)", field: key)
+        }
+        for key in ["author", "entry", "id", "type"] where !(object[key] is String) {
+            throw CoalitionError(.malformedEntry, "'\(key)' must be a JSON string", field: key)
+        }
+        guard Self.seqIsIntegerLiteral(line), let obj = try? JSONDecoder().decode(ExportedEntry.self, from: data) else {
+            throw CoalitionError(.malformedEntry, "'seq' must be an integer from 1 to 2^64-1, written without fraction or exponent", field: "seq")
+        }
+        return obj
+    }
+
+    /// Whether every `"seq"` member of the line is followed by a plain decimal integer. JSON
+    /// parsers read `1.0` and `1e0` as 1; the spec's readers must not.
+    static func seqIsIntegerLiteral(_ line: Substring) -> Bool {
+        var rest = line[...]
+        var found = false
+        while let key = rest.range(of: "\"seq\"") {
+            rest = rest[key.upperBound...]
+            let afterColon = rest.drop { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
+            guard afterColon.first == ":" else { continue }
+            let value = afterColon.dropFirst().drop { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
+            let digits = value.prefix { $0.isASCII && $0.isNumber }
+            guard let next = value.dropFirst(digits.count).first, !digits.isEmpty else { return false }
+            guard next == "," || next == "}" || next == " " || next == "\t" || next == "\r" || next == "\n" else { return false }
+            found = true
+        }
+        return found
     }
 }
 
@@ -115,7 +155,8 @@ public struct EntryImporter: Sendable {
             lineNumbers.append(i + 1)
         }
         let outcome = try IngestPipeline(store: node.store, policy: node.ingestPolicy).run(lines) { range throws(CoalitionError) in
-            let line = Substring(decoding: data[range], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            // Step 1 of §9 trims ASCII white space only (what JSON allows between tokens).
+            let line = Substring(decoding: data[range], as: UTF8.self).trimmingCharacters(in: Self.asciiWhiteSpace)
             return try ExportedEntry.decodeEntry(Substring(line))
         }
         // Every line ends in exactly one outcome: stored, already stored, pending, refused by
@@ -143,4 +184,6 @@ public struct EntryImporter: Sendable {
     }
 
     private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+    /// JSON's white space (SPEC §9 step 1): space, tab, CR and LF.
+    private static let asciiWhiteSpace = CharacterSet(charactersIn: " \t\r\n")
 }

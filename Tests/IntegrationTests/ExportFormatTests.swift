@@ -32,6 +32,50 @@ struct ExportFormatTests {
         }
     }
 
+    @Test("every key is required, seq is a plain integer, author is spelled canonically; each failure names its key", arguments: [
+        ("missing seq", #"{"author":"A","entry":"E","id":"I","type":"publish"}"#, "seq"),
+        ("missing author", #"{"entry":"E","id":"I","seq":1,"type":"publish"}"#, "author"),
+        ("only entry", #"{"entry":"E"}"#, "author"),
+        ("seq 1.0", #"{"author":"A","entry":"E","id":"I","seq":1.0,"type":"publish"}"#, "seq"),
+        ("seq 1e0", #"{"author":"A","entry":"E","id":"I","seq":1e0,"type":"publish"}"#, "seq"),
+        ("seq as a string", #"{"author":"A","entry":"E","id":"I","seq":"1","type":"publish"}"#, "seq"),
+        ("type as a number", #"{"author":"A","entry":"E","id":"I","seq":1,"type":1}"#, "type"),
+        ("bad base64", #"{"author":"A","entry":"!!!","id":"I","seq":1,"type":"publish"}"#, "entry"),
+        ("lowercase author", "LOWER", "author"),
+        ("base64 without padding", "NOPAD", "entry"),
+    ])
+    func strictLine(name: String, template: String, field: String) throws {
+        let good = ExportedEntry(entry)
+        let line: String
+        if template == "LOWER" {
+            line = good.jsonLine().replacingOccurrences(of: good.author, with: good.author.lowercased())
+        } else if template == "NOPAD" {
+            #expect(good.entry.hasSuffix("="), "the vector's entry needs padding for this case")
+            line = good.jsonLine().replacingOccurrences(of: good.entry, with: String(good.entry.prefix { $0 != "=" }))
+        } else {
+            line = template.replacingOccurrences(of: "\"A\"", with: "\"\(good.author)\"").replacingOccurrences(of: "\"E\"", with: "\"\(good.entry)\"")
+                .replacingOccurrences(of: "\"I\"", with: "\"\(good.id)\"")
+        }
+        do {
+            _ = try ExportedEntry.decodeEntry(Substring(line))
+            Issue.record("\(name): accepted")
+        } catch {
+            #expect(error.field == field, "\(name): \(error)")
+        }
+    }
+
+    @Test("a line that is not a JSON object is rejected with no field")
+    func notAnObject() {
+        for line in ["{\"author\":", "[1,2]", "not json"] {
+            do {
+                _ = try ExportedEntry.decodeEntry(Substring(line))
+                Issue.record("accepted \(line)")
+            } catch {
+                #expect(error.field == nil && error.message.contains("not one JSON object"), "\(line): \(error)")
+            }
+        }
+    }
+
     @Test("a stated id that does not match the bytes is rejected")
     func wrongID() {
         var exported = ExportedEntry(entry)

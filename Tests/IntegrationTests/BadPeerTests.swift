@@ -30,13 +30,16 @@ import Testing
             }
         return try await withThrowingTaskGroup(of: [WireMessage]?.self) { group in
             group.addTask {
-                try await channel.executeThenClose { inbound, outbound in
-                    // The node may close before every byte is written (it refuses an oversized
-                    // frame on its length alone); what it answered is still read below.
-                    do {
-                        try await outbound.write(ByteBuffer(bytes: WireMessage.hello(.init(member: signer.publicKey)).frame()))
-                        for f in frames { try await outbound.write(ByteBuffer(bytes: f)) }
-                    } catch {}
+                try await channel.executeThenClose { inbound, _ in
+                    // Written straight to the channel, all at once: awaiting each write would need
+                    // this task to be scheduled between frames, and on a loaded machine (the
+                    // whole suite on two cores) it could wait longer than the node's 15 s
+                    // silence limit. The node may close before every byte is written (it refuses
+                    // an oversized frame on its length alone); what it answered is read below.
+                    let raw = channel.channel
+                    raw.write(ByteBuffer(bytes: WireMessage.hello(.init(member: signer.publicKey)).frame()), promise: nil)
+                    for f in frames { raw.write(ByteBuffer(bytes: f), promise: nil) }
+                    raw.flush()
                     var received: [WireMessage] = []
                     do { for try await frame in inbound { received.append(frame.message) } } catch {}
                     return received

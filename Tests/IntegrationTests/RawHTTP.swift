@@ -51,6 +51,7 @@ final class RawConnection {
         return true
     }
 
+    @discardableResult
     func send(_ text: String) -> Bool { send(Array(text.utf8)) }
 
     /// Reads until the peer closes the connection or a read times out.

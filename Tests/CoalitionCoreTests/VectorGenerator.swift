@@ -134,6 +134,33 @@ enum VectorGenerator {
             w.field(2, text: "0123456789abcdef0123456789abcdef"); w.field(1, text: "md5"); w.field(3, text: "violence"); w.field(4, u8: 1); w.field(5, u8: 1) }
         pubVariant("truncated-field", "A body field whose length runs past the body.", .malformedEntry, "body") { w in
             w.field(1, text: "md5"); w.u8(2); w.u32(100); w.raw(Array("0123".utf8)) }
+        // The remaining body rules and limits of §7.1 and §10, one vector each.
+        let md5 = "0123456789abcdef0123456789abcdef"
+        func base(_ w: inout ByteWriter) { w.field(1, text: "md5"); w.field(2, text: md5); w.field(3, text: "violence"); w.field(4, u8: 1); w.field(5, u8: 1) }
+        pubVariant("u8-field-two-bytes", "B4: severity is a u8 field of exactly 1 byte.", .malformedEntry, "severity") { w in
+            w.field(1, text: "md5"); w.field(2, text: md5); w.field(3, text: "violence"); w.field(4, [0, 1]); w.field(5, u8: 1) }
+        pubVariant("i64-field-four-bytes", "B4: expiresAt is an i64 field of exactly 8 bytes.", .malformedEntry, "expiresAt") { w in
+            base(&w); w.field(7, [0, 0, 0, 1]) }
+        pubVariant("nul-in-note", "B7: text fields contain no 0x00.", .malformedEntry, "note") { w in
+            base(&w); w.field(8, Array("a".utf8) + [0] + Array("b".utf8)) }
+        pubVariant("truncated-label-item", "B8: a label item whose length runs past the field.", .malformedEntry, "labels") { w in
+            var list = ByteWriter(); list.u32(1); list.raw(Array("a".utf8)); list.u32(9); list.raw(Array("bc".utf8))
+            base(&w); w.field(6, list.bytes) }
+        pubVariant("thirty-three-labels", "B9: at most 32 labels.", .tooLarge, "labels") { w in
+            base(&w); w.field(6, texts: (0..<33).map { String(format: "l%02d", $0) }) }
+        pubVariant("oversized-label", "B5: a label of 65 bytes; the limit is 64.", .tooLarge, "labels") { w in
+            base(&w); w.field(6, texts: [String(repeating: "l", count: 65)]) }
+        pubVariant("oversized-kind", "B5: a kind of 33 bytes; the limit is 32.", .tooLarge, "kind") { w in
+            w.field(1, text: String(repeating: "k", count: 33)); w.field(2, text: "v"); w.field(3, text: "violence"); w.field(4, u8: 1); w.field(5, u8: 1) }
+        pubVariant("oversized-value", "B5: a value of 2049 bytes; the limit is 2048.", .tooLarge, "value") { w in
+            w.field(1, text: "x-other"); w.field(2, text: String(repeating: "v", count: 2049)); w.field(3, text: "violence"); w.field(4, u8: 1); w.field(5, u8: 1) }
+        pubVariant("oversized-category", "B5: a category of 101 bytes; the limit is 100.", .tooLarge, "category") { w in
+            w.field(1, text: "md5"); w.field(2, text: md5); w.field(3, text: String(repeating: "c", count: 101)); w.field(4, u8: 1); w.field(5, u8: 1) }
+        pubVariant("tlp-five", "TLP is 0–4.", .malformedEntry, "tlp") { w in
+            w.field(1, text: "md5"); w.field(2, text: md5); w.field(3, text: "violence"); w.field(4, u8: 1); w.field(5, u8: 5) }
+        pubVariant("quality-over-100", "A PDQ quality score is 0–100.", .malformedEntry, "quality") { w in
+            w.field(1, text: "pdq"); w.field(2, text: String(repeating: "a", count: 64)); w.field(3, text: "violence"); w.field(4, u8: 1); w.field(5, u8: 1)
+            w.field(9, u8: 101) }
         var retract = ByteWriter(); retract.field(1, [UInt8](repeating: 5, count: 32)); retract.field(2, text: "")
         add("retract-empty-reason", "A retraction needs a reason.", raw(c, seq: 1, prev: zero, timestamp: t0, type: 2, body: retract.bytes), .malformedEntry, "reason")
         var opinion = ByteWriter(); opinion.field(1, [UInt8](repeating: 5, count: 32)); opinion.field(2, u8: 7)

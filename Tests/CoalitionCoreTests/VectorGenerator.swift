@@ -175,6 +175,19 @@ enum VectorGenerator {
         let recs = [r1.publicKey, r2.publicKey].sorted(by: >).flatMap { $0.bytes + [UInt8](repeating: 0, count: ContentCipher.sealedKeyByteCount) }
         sealed.field(1, recs); sealed.field(2, [UInt8](repeating: 0, count: 24)); sealed.field(3, [UInt8](repeating: 0, count: 40))
         add("sealed-unsorted-recipients", "Recipients of a sealed body must be sorted by key.", raw(c, seq: 1, prev: zero, timestamp: t0, type: 5, body: sealed.bytes), .malformedEntry, "recipients")
+        // Sealed envelope rules (§6.3, §7.1): one record of the wrong size, 257 recipients, a
+        // nonce that is not 24 bytes, a ciphertext shorter than its minimum (2 + 16).
+        func sealedVariant(_ name: String, _ d: String, _ code: CoalitionError.Code, _ field: String, records: [UInt8], nonce: Int = 24, ciphertext: Int = 40) {
+            var w = ByteWriter(); w.field(1, records); w.field(2, [UInt8](repeating: 0, count: nonce)); w.field(3, [UInt8](repeating: 0, count: ciphertext))
+            add(name, d, raw(c, seq: 1, prev: zero, timestamp: t0, type: 5, body: w.bytes), code, field)
+        }
+        let record = r1.publicKey.bytes + [UInt8](repeating: 0, count: ContentCipher.sealedKeyByteCount)
+        sealedVariant("sealed-short-record", "Recipient records are 112 bytes each (key and sealed key).", .malformedEntry, "recipients", records: Array(record.dropLast()))
+        let keys = (0..<257).map { i -> [UInt8] in var k = [UInt8](repeating: 0, count: 32); k[0] = UInt8(i >> 8); k[1] = UInt8(i & 0xff); k[31] = 1; return k }
+        sealedVariant("sealed-257-recipients", "At most 256 recipients.", .tooLarge, "recipients",
+                      records: keys.flatMap { $0 + [UInt8](repeating: 0, count: ContentCipher.sealedKeyByteCount) })
+        sealedVariant("sealed-short-nonce", "The nonce is 24 bytes.", .malformedEntry, "nonce", records: record, nonce: 12)
+        sealedVariant("sealed-short-ciphertext", "The ciphertext holds at least the 2-byte type and the 16-byte tag.", .malformedEntry, "ciphertext", records: record, ciphertext: 17)
         let big = publish { w in w.field(1, text: "x-big"); w.field(2, text: "v"); w.field(3, text: "violence"); w.field(4, u8: 1); w.field(5, u8: 1); w.field(10, [UInt8](repeating: 7, count: 65_536)) }
         add("oversized-entry", "An entry over 65536 bytes.", raw(c, seq: 1, prev: zero, timestamp: t0, type: 1, body: big), .tooLarge, "entry")
         return InvalidVectorFile(description: "Entries every node must reject, with the error code and the field at fault. All are signed correctly unless the error is bad-signature.", vectors: v)

@@ -40,7 +40,13 @@ final class HTTPRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var broken = false
     /// The answer to the malformed request, sent after those of the requests before it.
     private var pendingProblem: Problem?
-    private var deadline: Scheduled<Void>?
+    /// Since when, and for how long, the connection may wait for its next request head; nil
+    /// while a request is being read or answered.
+    private var waiting: (since: NIODeadline, limit: TimeAmount)?
+    /// At most one timer per connection. A request does not schedule or cancel one: when the
+    /// timer fires it closes an overdue wait, or sets itself for the current wait's deadline.
+    /// (A timer per request cost a schedule and a cancel on every keep-alive request.)
+    private var timer: (task: Scheduled<Void>, due: NIODeadline)?
 
     init(headerTimeout: TimeAmount, idleTimeout: TimeAmount, logger: Logger) {
         self.headerTimeout = headerTimeout
@@ -49,25 +55,25 @@ final class HTTPRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { arm(context, after: headerTimeout) }
+        if context.channel.isActive { wait(context, limit: headerTimeout) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        if deadline == nil { arm(context, after: headerTimeout) }
+        if waiting == nil { wait(context, limit: headerTimeout) }
         context.fireChannelActive()
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) { disarm() }
+    func handlerRemoved(context: ChannelHandlerContext) { stopTimer() }
 
     func channelInactive(context: ChannelHandlerContext) {
-        disarm()
+        stopTimer()
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head:
-            disarm()
+            waiting = nil
             readingRequest = true
             inFlight += 1
         case .body:
@@ -100,7 +106,7 @@ final class HTTPRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
                 }
             } else {
                 context.write(data, promise: promise)
-                arm(context, after: idleTimeout)
+                wait(context, limit: idleTimeout)
             }
         }
     }
@@ -149,7 +155,7 @@ final class HTTPRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func respond(_ context: ChannelHandlerContext, with problem: Problem) {
-        disarm()
+        waiting = nil
         let body = problem.jsonBody
         var fields = HTTPFields()
         fields[.contentType] = "application/problem+json"
@@ -171,20 +177,37 @@ final class HTTPRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         context.writeAndFlush(data, promise: written)
     }
 
-    private func arm(_ context: ChannelHandlerContext, after delay: TimeAmount) {
-        disarm()
-        let loop = context.eventLoop.assumeIsolated()
-        deadline = loop.scheduleTask(in: delay) { [weak self] in
-            guard let self, !self.readingRequest, !self.writingResponse else { return }
-            self.deadline = nil
-            self.logger.debug("closing an HTTP connection that sent no complete request head in time", metadata: ["http.timeout": "\(delay)"])
-            context.close(promise: nil)
-        }
+    /// Starts waiting for a request head, for at most `limit`.
+    private func wait(_ context: ChannelHandlerContext, limit: TimeAmount) {
+        let now = NIODeadline.now()
+        waiting = (now, limit)
+        // A timer due by the end of this wait serves it (when it fires it re-arms for the rest);
+        // one due later, as after an idleTimeout shorter than the headerTimeout, is replaced.
+        if let t = timer, t.due <= now + limit { return }
+        stopTimer()
+        schedule(context, at: now + limit)
     }
 
-    private func disarm() {
-        deadline?.cancel()
-        deadline = nil
+    private func schedule(_ context: ChannelHandlerContext, at deadline: NIODeadline) {
+        let task = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
+            guard let self else { return }
+            self.timer = nil
+            // A request is in progress: its end starts the next wait, which sets a new timer.
+            guard let waiting = self.waiting else { return }
+            let due = waiting.since + waiting.limit
+            if NIODeadline.now() < due {
+                self.schedule(context, at: due)
+                return
+            }
+            self.logger.debug("closing an HTTP connection that sent no complete request head in time", metadata: ["http.timeout": "\(waiting.limit)"])
+            context.close(promise: nil)
+        }
+        timer = (task, deadline)
+    }
+
+    private func stopTimer() {
+        timer?.task.cancel()
+        timer = nil
     }
 }
 

@@ -103,6 +103,27 @@ import Glibc
         try stillServes(s)
     }
 
+    @Test("after a response, a keep-alive connection that trickles its next head is closed after idleTimeoutSeconds, not the longer header deadline")
+    func slowNextHead() throws {
+        let s = try served {
+            try $0.editConfiguration(replacing: "idleTimeoutSeconds: 60", with: "idleTimeoutSeconds: 2")
+            try $0.editConfiguration(replacing: "headerTimeoutSeconds: 10", with: "headerTimeoutSeconds: 30")
+        }
+        defer { s.mesh.shutdown() }
+        let c = try RawConnection(port: s.node.apiPort, timeout: 10)
+        c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(RawResponse(c.read(until: RawResponse.isComplete, within: 10))?.status == 200)
+        c.send("GET /healthz HTTP/1.1\r\nX-Slow: ")
+        let start = Date()
+        while !c.peerClosed && Date().timeIntervalSince(start) < 25 {
+            c.send("a")
+            usleep(500_000)
+        }
+        let after = Date().timeIntervalSince(start)
+        #expect(c.peerClosed, "still open after \(Int(after)) s")
+        #expect(after < 20, "closed after \(after) s, not about 2 s")
+    }
+
     @Test("out of file descriptors under 'ulimit -n 64' with 200 connections: no spinning core, one log line, recovery")
     func fileDescriptorExhaustion() throws {
         raiseOwnFileLimit()

@@ -89,6 +89,23 @@ enum VectorGenerator {
         var badSig = valid; badSig[badSig.count - 20] ^= 0x04
         add("bad-signature", "A valid entry with one signature bit flipped.", badSig, .badSignature, "signature")
         add("truncated", "A valid entry with its last byte cut off.", Array(valid.dropLast()), .malformedEntry, "entry")
+        // §3.4 strict verification: S + ℓ satisfies the verification equation as well as S does,
+        // and only the range check (S < ℓ) refuses it.
+        let ell: [UInt8] = [0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+                            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10]
+        var malleable = valid
+        var carry = 0
+        for i in 0..<32 {
+            let at = valid.count - 32 + i
+            let sum = Int(valid[at]) + Int(ell[i]) + carry
+            malleable[at] = UInt8(sum & 0xff)
+            carry = sum >> 8
+        }
+        add("signature-s-plus-l", "A valid signature with S replaced by S + ℓ (non-canonical S).", malleable, .badSignature, "signature")
+        // A small-order author key (the identity point's encoding): any signature is refused.
+        var smallOrder = valid
+        smallOrder.replaceSubrange(1..<33, with: [1] + [UInt8](repeating: 0, count: 31))
+        add("small-order-author-key", "The author key is a small-order point (the identity, 0x01 then zeros).", smallOrder, .badSignature, "signature")
         add("trailing-byte", "A valid entry with one extra byte appended.", valid + [0], .malformedEntry, "entry")
         add("too-short", "Fewer bytes than a header and a signature.", Array(valid.prefix(100)), .malformedEntry, "entry")
         add("version-2", "Format version 2 is not defined.", raw(c, version: 2, seq: 1, prev: zero, timestamp: t0, type: 1, body: good), .malformedEntry, "version")

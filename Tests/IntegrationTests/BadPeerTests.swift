@@ -15,11 +15,15 @@ import Testing
     static let evil = try! Signer(seed: [UInt8](repeating: 0xba, count: 32))
 
     /// Connects as `signer`, says hello, sends `frames`, and returns what the node sent until it
-    /// closed the connection (at most 20 s).
+    /// closed the connection (at most 120 s). The client has an event loop of its own: the
+    /// process-wide one is shared with in-process tests, which can keep it busy on a loaded
+    /// machine while the node's silence limit runs.
     static func session(port: Int, signer: Signer, frames: [[UInt8]]) async throws -> [WireMessage] {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { group.shutdownGracefully { _ in } }
         let identity = try TLSIdentity(signer: signer, name: "evil")
         let context = try NIOSSLContext(configuration: identity.configuration(server: false))
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let channel = try await ClientBootstrap(group: group)
             .connect(host: "127.0.0.1", port: port) { ch in
                 ch.eventLoop.makeCompletedFuture {
                     let verify: NIOSSLCustomVerificationCallback = { _, p in p.succeed(.certificateVerified) }
@@ -46,7 +50,7 @@ import Testing
                 }
             }
             group.addTask {
-                try await Task.sleep(for: .seconds(20))
+                try await Task.sleep(for: .seconds(120))
                 return nil
             }
             let first = try await group.next()!
@@ -66,6 +70,9 @@ import Testing
         let mesh = TestMesh()
         defer { mesh.shutdown() }
         let a = try mesh.add("A")
+        // A silence limit (3 × keepAlive) well beyond what a loaded machine can delay a frame by:
+        // each session must end with A's verdict on what it received, never with a timeout.
+        try a.editConfiguration(replacing: "keepAliveSeconds: 5", with: "keepAliveSeconds: 30")
         let b = try mesh.add("B")
         try mesh.link("B", "A")
         try a.cli(["members", "add", MemberID(publicKey: Self.evil.publicKey).description, "--name", "evil"]).check()

@@ -338,7 +338,7 @@ enum VectorGenerator {
         let s2 = try Entry.sign(by: a, seq: 2, prev: s1.id, timestamp: t0 + 1000,
                                 body: .sealed(try SealedEnvelope.seal(.publish(red), author: a.publicKey, seq: 2, recipients: [other.publicKey])))
         let s3 = try Entry.sign(by: b, seq: 1, prev: .zero, timestamp: t0 + 2000, body: .opinion(Opinion(unchecked: s1.id, stance: .confirm, note: nil)))
-        let sealed = scenario("sealed-with-reader", "Node reads with readerSeed. The first sealed signal is addressed to it and is applied (and confirmed by B); the second is not, and yields an unreadable line. Run it also without a reader key: both become unreadable and the digest changes accordingly (not stated here).",
+        let sealed = scenario("sealed-with-reader", "Node reads with readerSeed. The first sealed signal is addressed to it and is applied (and confirmed by B); the second is not, and yields an unreadable line. Scenario sealed-without-reader delivers the same entries to a node without a read key.",
                               reader: reader, delivered: [s3, s2, s1])
 
         // 3. Two retractions of one signal on a fork, arriving before the signal (SPEC §8.4, §7.4).
@@ -347,7 +347,40 @@ enum VectorGenerator {
         let r2b = try Entry.sign(by: a, seq: 2, prev: p1.id, timestamp: t0 + 1000, body: .retract(Retraction(unchecked: p1.id, reason: "second reason")))
         let retractions = scenario("competing-retractions", "Two retractions of one signal at the same sequence number (a fork) arrive before the signal and wait as pending; when it arrives both apply, the author becomes an equivocator, and the retraction shown is the smaller by (seq, ID).",
                                    reader: nil, delivered: [r2b, r2a, p1])
+
+        // 4. The entries of scenario 2 on a node without read rights (SPEC §8.9): every sealed
+        //    entry is an unreadable line, and the opinion on one of them still wins.
+        let noReader = scenario("sealed-without-reader", "The entries of sealed-with-reader delivered to a node that has no read key: both sealed entries are unreadable lines and nothing they carry is applied; B's opinion on the first is still a winning opinion line.",
+                                reader: nil, delivered: [s3, s2, s1])
+
+        // 5. Sealed entries addressed to the reader that it still cannot read (SPEC §6.2, §6.3).
+        func envelope(_ plaintext: [UInt8], sealingSeq: UInt64) throws -> Body {
+            let key = SecureRandom.bytes(ContentCipher.keyByteCount), nonce = SecureRandom.bytes(ContentCipher.nonceByteCount)
+            let ciphertext = try ContentCipher.encrypt(plaintext, key: key, nonce: nonce,
+                                                       associatedData: Entry.sealingContext(author: a.publicKey, seq: sealingSeq))
+            let recipients = try [a.publicKey, reader.publicKey].sorted().map { SealedEnvelope.Recipient(key: $0, sealedKey: try ContentCipher.sealKey(key, to: $0)) }
+            return .sealed(SealedEnvelope(recipients: recipients, nonce: nonce, ciphertext: ciphertext))
+        }
+        func inner(_ body: Body) -> [UInt8] { var w = ByteWriter(); w.u16(body.typeCode); w.raw(BodyCodec.encode(body)); return w.bytes }
+        red.value = String(repeating: "ef", count: 32)
+        let wrongAD = try Entry.sign(by: a, seq: 1, prev: .zero, timestamp: t0, body: try envelope(inner(.publish(red)), sealingSeq: 2))
+        let rotationInside = try Entry.sign(by: a, seq: 2, prev: wrongAD.id, timestamp: t0 + 1000,
+                                            body: try envelope(inner(.keyRotation(KeyRotation(from: a.publicKey, to: other))), sealingSeq: 2))
+        let nested = try SealedEnvelope.seal(.publish(red), author: a.publicKey, seq: 3, recipients: [reader.publicKey])
+        var nestedPlain = ByteWriter(); nestedPlain.u16(BodyType.sealed); nestedPlain.raw(BodyCodec.encode(.sealed(nested)))
+        let sealedInside = try Entry.sign(by: a, seq: 3, prev: rotationInside.id, timestamp: t0 + 2000, body: try envelope(nestedPlain.bytes, sealingSeq: 3))
+        red.value = String(repeating: "01", count: 32)
+        let readable = try Entry.sign(by: a, seq: 4, prev: sealedInside.id, timestamp: t0 + 3000, body: try envelope(inner(.publish(red)), sealingSeq: 4))
+        let unreadable = scenario("sealed-unreadable", "Four sealed entries addressed to the reader. The first was encrypted with the associated data of seq 2 although it is seq 1; the second holds a key rotation (inner type 4); the third a sealed body (inner type 5). All three are valid, applied and unreadable lines. The fourth, sealed correctly, is read and gives a signal.",
+                                    reader: reader, delivered: [wrongAD, rotationInside, sealedInside, readable])
+
+        // 6. A pending entry that does not link once its predecessor arrives (SPEC §7.3).
+        let d1 = try Entry.sign(by: b, seq: 1, prev: .zero, timestamp: t0 + 1000, body: md5(21))
+        let d2 = try Entry.sign(by: b, seq: 2, prev: d1.id, timestamp: t0 + 3000, body: md5(22))
+        let d3 = try Entry.sign(by: b, seq: 3, prev: d2.id, timestamp: t0 + 2000, body: md5(23))
+        let discarded = scenario("pending-discarded", "B's seq 3 names seq 2 as its predecessor but is dated before it. It arrives first and waits as pending; when seq 2 arrives it is checked, does not link (timestamp going backwards) and is discarded, so its signal is not in the state. Delivered again, it is rejected with broken-chain.",
+                                 reader: nil, delivered: [d3, d1, d2, d3])
         return ScenarioVectorFile(description: "Merge scenarios: deliver each scenario's entries in order to an empty node that reads with readerSeed (none if absent) and compare outcomes, signals, equivocators, digest lines and digest, as for merge.json.",
-                                  scenarios: [chainRules, sealed, retractions])
+                                  scenarios: [chainRules, sealed, retractions, noReader, unreadable, discarded])
     }
 }

@@ -21,6 +21,8 @@ checks every vector:
                         readerSeed when present (§6.2, §8.2, §8.9)
   labels.json           the publish rule for labels (§5.4): each list of labels
                         as typed gives the stated canonical list, or is rejected
+  trends.json           the publish rule for trends (§5.8), both with the
+                        Unicode 15.0 repertoire of §5.6 rule 5
 
 With --export FILE it checks a JSONL export written by `coalition export`
 instead, from SPEC §9 and the sections it relies on (§2, §3, §7.1, §7.2).
@@ -1373,16 +1375,80 @@ WHITE_SPACE = frozenset([*range(0x09, 0x0E), 0x20, 0x85, 0xA0, 0x1680, *range(0x
                          0x2028, 0x2029, 0x202F, 0x205F, 0x3000])
 
 
+# §5.6 rule 5: the repertoire is Unicode 15.0. Code points assigned after Unicode 14.0, with the
+# version that assigned them (from DerivedAge.txt), so that this check gives the Unicode 15.0
+# answer whatever version Python's unicodedata has (3.11 has 14.0, 3.13 has 15.1, 3.14 16.0).
+ASSIGNED_AFTER_14 = [
+    (0x88F, 0x88F, "17.0"), (0x897, 0x897, "16.0"), (0xC5C, 0xC5C, "17.0"), (0xCDC, 0xCDC, "17.0"), 
+    (0xCF3, 0xCF3, "15.0"), (0xECE, 0xECE, "15.0"), (0x1ACF, 0x1ADD, "17.0"), 
+    (0x1AE0, 0x1AEB, "17.0"), (0x1B4E, 0x1B4F, "16.0"), (0x1B7F, 0x1B7F, "16.0"), 
+    (0x1C89, 0x1C8A, "16.0"), (0x20C1, 0x20C1, "17.0"), (0x2427, 0x2429, "16.0"), 
+    (0x2B96, 0x2B96, "17.0"), (0x2FFC, 0x2FFF, "15.1"), (0x31E4, 0x31E5, "16.0"), 
+    (0x31EF, 0x31EF, "15.1"), (0xA7CB, 0xA7CD, "16.0"), (0xA7CE, 0xA7CF, "17.0"), 
+    (0xA7D2, 0xA7D2, "17.0"), (0xA7D4, 0xA7D4, "17.0"), (0xA7DA, 0xA7DC, "16.0"), 
+    (0xA7F1, 0xA7F1, "17.0"), (0xFBC3, 0xFBD2, "17.0"), (0xFD90, 0xFD91, "17.0"), 
+    (0xFDC8, 0xFDCE, "17.0"), (0x105C0, 0x105F3, "16.0"), (0x10940, 0x10959, "17.0"), 
+    (0x10D40, 0x10D65, "16.0"), (0x10D69, 0x10D85, "16.0"), (0x10D8E, 0x10D8F, "16.0"), 
+    (0x10EC2, 0x10EC4, "16.0"), (0x10EC5, 0x10EC7, "17.0"), (0x10ED0, 0x10ED8, "17.0"), 
+    (0x10EFA, 0x10EFB, "17.0"), (0x10EFC, 0x10EFC, "16.0"), (0x10EFD, 0x10EFF, "15.0"), 
+    (0x1123F, 0x11241, "15.0"), (0x11380, 0x11389, "16.0"), (0x1138B, 0x1138B, "16.0"), 
+    (0x1138E, 0x1138E, "16.0"), (0x11390, 0x113B5, "16.0"), (0x113B7, 0x113C0, "16.0"), 
+    (0x113C2, 0x113C2, "16.0"), (0x113C5, 0x113C5, "16.0"), (0x113C7, 0x113CA, "16.0"), 
+    (0x113CC, 0x113D5, "16.0"), (0x113D7, 0x113D8, "16.0"), (0x113E1, 0x113E2, "16.0"), 
+    (0x116D0, 0x116E3, "16.0"), (0x11B00, 0x11B09, "15.0"), (0x11B60, 0x11B67, "17.0"), 
+    (0x11BC0, 0x11BE1, "16.0"), (0x11BF0, 0x11BF9, "16.0"), (0x11DB0, 0x11DDB, "17.0"), 
+    (0x11DE0, 0x11DE9, "17.0"), (0x11F00, 0x11F10, "15.0"), (0x11F12, 0x11F3A, "15.0"), 
+    (0x11F3E, 0x11F59, "15.0"), (0x11F5A, 0x11F5A, "16.0"), (0x1342F, 0x1342F, "15.0"), 
+    (0x13439, 0x13455, "15.0"), (0x13460, 0x143FA, "16.0"), (0x16100, 0x16139, "16.0"), 
+    (0x16D40, 0x16D79, "16.0"), (0x16EA0, 0x16EB8, "17.0"), (0x16EBB, 0x16ED3, "17.0"), 
+    (0x16FF2, 0x16FF6, "17.0"), (0x187F8, 0x187FF, "17.0"), (0x18CFF, 0x18CFF, "16.0"), 
+    (0x18D09, 0x18D1E, "17.0"), (0x18D80, 0x18DF2, "17.0"), (0x1B132, 0x1B132, "15.0"), 
+    (0x1B155, 0x1B155, "15.0"), (0x1CC00, 0x1CCF9, "16.0"), (0x1CCFA, 0x1CCFC, "17.0"), 
+    (0x1CD00, 0x1CEB3, "16.0"), (0x1CEBA, 0x1CED0, "17.0"), (0x1CEE0, 0x1CEF0, "17.0"), 
+    (0x1D2C0, 0x1D2D3, "15.0"), (0x1DF25, 0x1DF2A, "15.0"), (0x1E030, 0x1E06D, "15.0"), 
+    (0x1E08F, 0x1E08F, "15.0"), (0x1E4D0, 0x1E4F9, "15.0"), (0x1E5D0, 0x1E5FA, "16.0"), 
+    (0x1E5FF, 0x1E5FF, "16.0"), (0x1E6C0, 0x1E6DE, "17.0"), (0x1E6E0, 0x1E6F5, "17.0"), 
+    (0x1E6FE, 0x1E6FF, "17.0"), (0x1F6D8, 0x1F6D8, "17.0"), (0x1F6DC, 0x1F6DC, "15.0"), 
+    (0x1F774, 0x1F776, "15.0"), (0x1F777, 0x1F77A, "17.0"), (0x1F77B, 0x1F77F, "15.0"), 
+    (0x1F7D9, 0x1F7D9, "15.0"), (0x1F8B2, 0x1F8BB, "16.0"), (0x1F8C0, 0x1F8C1, "16.0"), 
+    (0x1F8D0, 0x1F8D8, "17.0"), (0x1FA54, 0x1FA57, "17.0"), (0x1FA75, 0x1FA77, "15.0"), 
+    (0x1FA87, 0x1FA88, "15.0"), (0x1FA89, 0x1FA89, "16.0"), (0x1FA8A, 0x1FA8A, "17.0"), 
+    (0x1FA8E, 0x1FA8E, "17.0"), (0x1FA8F, 0x1FA8F, "16.0"), (0x1FAAD, 0x1FAAF, "15.0"), 
+    (0x1FABB, 0x1FABD, "15.0"), (0x1FABE, 0x1FABE, "16.0"), (0x1FABF, 0x1FABF, "15.0"), 
+    (0x1FAC6, 0x1FAC6, "16.0"), (0x1FAC8, 0x1FAC8, "17.0"), (0x1FACD, 0x1FACD, "17.0"), 
+    (0x1FACE, 0x1FACF, "15.0"), (0x1FADA, 0x1FADB, "15.0"), (0x1FADC, 0x1FADC, "16.0"), 
+    (0x1FADF, 0x1FADF, "16.0"), (0x1FAE8, 0x1FAE8, "15.0"), (0x1FAE9, 0x1FAE9, "16.0"), 
+    (0x1FAEA, 0x1FAEA, "17.0"), (0x1FAEF, 0x1FAEF, "17.0"), (0x1FAF7, 0x1FAF8, "15.0"), 
+    (0x1FBCB, 0x1FBEF, "16.0"), (0x1FBFA, 0x1FBFA, "17.0"), (0x2B739, 0x2B739, "15.0"), 
+    (0x2B73A, 0x2B73F, "17.0"), (0x2CEA2, 0x2CEAD, "17.0"), (0x2EBF0, 0x2EE5D, "15.1"), 
+    (0x31350, 0x323AF, "15.0"), (0x323B0, 0x33479, "17.0")
+]
+
+
+def assigned_in_15_0(c: str) -> bool:
+    cp = ord(c)
+    for first, last, version in ASSIGNED_AFTER_14:
+        if first <= cp <= last:
+            return version == "15.0"
+    return unicodedata.category(c) != "Cn"
+
+
+def outside_repertoire(text: str) -> bool:
+    return not all(assigned_in_15_0(c) for c in text)
+
+
 class LabelRejected(Exception):
     pass
 
 
 def canonical_labels(raw: List[str]) -> List[str]:
-    """§5.4: trim White_Space, per-code-point lowercase, NFC, drop empty, reject over 64
+    """§5.4 (after §5.6 rule 5's repertoire check): trim White_Space, per-code-point lowercase, NFC, drop empty, reject over 64
     bytes or with a Cc code point; de-duplicate by bytes, at most 32, sort by bytes."""
     seen: set = set()
     out: List[bytes] = []
     for label in raw:
+        if outside_repertoire(label):
+            raise LabelRejected("a code point not assigned in Unicode 15.0")
         start, end = 0, len(label)
         while start < end and ord(label[start]) in WHITE_SPACE:
             start += 1
@@ -1418,6 +1484,49 @@ def check_labels_file(report: Report, file: str, data: Dict[str, Any]) -> None:
             report.same(file, name, "canonical labels", case["canonical"], got)
 
 
+def canonical_trend(text: str) -> str:
+    """§5.8 with §5.6 rule 5; raises LabelRejected (the wording is informative)."""
+    if outside_repertoire(text):
+        raise LabelRejected("a code point not assigned in Unicode 15.0")
+    # str.lower() is the full lowercase with Final_Sigma (§5.6 rule 6).
+    x = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).lower())
+    out: List[str] = []
+    space = False
+    for c in x:
+        if ord(c) in WHITE_SPACE:
+            space = bool(out)
+            continue
+        if space:
+            out.append(" ")
+            space = False
+        out.append(c)
+    x = "".join(out)
+    if any(is_control(c) for c in x):
+        raise LabelRejected("a control code point")
+    if not x:
+        raise LabelRejected("empty")
+    if x.startswith("#") and (x == "#" or x[1] == " " or " " in x):
+        raise LabelRejected("a hashtag with a space, or # alone")
+    if not any(unicodedata.category(c) in ("Lu", "Ll", "Lt", "Lm", "Lo", "Nd") for c in x):
+        raise LabelRejected("no letter or digit")
+    if len(x.encode("utf-8")) > 256:
+        raise LabelRejected("longer than 256 bytes")
+    return x
+
+
+def check_trends_file(report: Report, file: str, data: Dict[str, Any]) -> None:
+    for case in data["cases"]:
+        name = case["name"]
+        try:
+            got: Any = canonical_trend(case["input"])
+        except LabelRejected as err:
+            got = f"rejected ({err})"
+        if "reject" in case:
+            report.ok(file, name, "rejected", isinstance(got, str) and got.startswith("rejected ("), f"canonical {got!r}")
+        else:
+            report.same(file, name, "canonical trend", case["canonical"].encode("utf-8"), got.encode("utf-8") if isinstance(got, str) else got)
+
+
 # ---------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------
@@ -1430,6 +1539,7 @@ CHECKERS = [
     ("merge.json", check_merge_file),
     ("scenarios.json", check_scenarios_file),
     ("labels.json", check_labels_file),
+    ("trends.json", check_trends_file),
 ]
 
 

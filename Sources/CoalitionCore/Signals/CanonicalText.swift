@@ -20,11 +20,37 @@ public struct CanonicalizationFailure: Error, Sendable, Equatable {
 ///
 /// Everything here uses the Unicode tables built into the Swift standard
 /// library (Unicode 17.0 in Swift 6.3), so normalisation, case mapping and
-/// character properties all come from one Unicode version. Foundation's
+/// character properties all come from one Unicode version. Values holding a
+/// code point unassigned in Unicode 15.0 are rejected first (SPEC §5.6 rule 5),
+/// so the results are those of every implementation with 15.0 tables or later. Foundation's
 /// `precomposedStringWithCanonicalMapping` also works on Linux, but its tables
 /// are older than the standard library's (it does not compose characters
 /// added in Unicode 16.0), so mixing the two would pin no single version.
 enum CanonicalText {
+    /// The Unicode version whose repertoire the publish rules accept (SPEC §5.6 rule 5): a code
+    /// point that this version left unassigned is rejected, so that implementations whose tables
+    /// are of this version or later give the same results.
+    static let repertoire: (major: Int, minor: Int) = (15, 0)
+
+    /// The first code point of `text` that is unassigned (General_Category Cn) in Unicode
+    /// ``repertoire``: one unassigned in the standard library's own tables (noncharacters included),
+    /// or one assigned only in a later version.
+    static func firstUnassigned(in text: String) -> Unicode.Scalar? {
+        text.unicodeScalars.first { scalar in
+            let p = scalar.properties
+            guard p.generalCategory != .unassigned, let age = p.age else { return true }
+            return (age.major, age.minor) > repertoire
+        }
+    }
+
+    /// Rejects `text` when it holds a code point outside the repertoire; `what` names the value.
+    static func checkRepertoire(_ text: String, _ what: String) throws(CanonicalizationFailure) {
+        if let s = firstUnassigned(in: text) {
+            let hex = String(s.value, radix: 16, uppercase: true)
+            throw CanonicalizationFailure(reason: "\(what) contains U+\(String(repeating: "0", count: max(0, 4 - hex.count)))\(hex), which is not assigned in Unicode \(repertoire.major).\(repertoire.minor)")
+        }
+    }
+
     /// Unicode Normalization Form C of `text`.
     static func nfc(_ text: String) -> String {
         // `_nfcCodeUnits` is the standard library's own NFC (the one `String`

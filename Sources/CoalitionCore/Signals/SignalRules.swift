@@ -74,6 +74,9 @@ public enum SignalRules {
         var seen = Set<[UInt8]>()
         var labels: [String] = []
         for l in raw {
+            do { try CanonicalText.checkRepertoire(l, "a label") } catch {
+                throw CoalitionError(.invalidField, error.reason, field: "labels")
+            }
             let t = CanonicalText.nfc(CanonicalText.lowercasePerScalar(l.trimmingWhitespace()))
             if t.isEmpty { continue }
             try checkLabel(t)

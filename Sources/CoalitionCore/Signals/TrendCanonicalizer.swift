@@ -15,6 +15,7 @@ public enum TrendCanonicalizer {
     /// Returns the canonical form of `input`, or throws a
     /// ``CanonicalizationFailure`` saying why it is not an acceptable trend.
     public static func canonicalize(_ input: String) throws(CanonicalizationFailure) -> String {
+        try CanonicalText.checkRepertoire(input, "the trend")
         let mapped = CanonicalText.nfc(CanonicalText.lowercaseFull(CanonicalText.nfc(input)))
 
         // Trim White_Space and collapse each inner run of it to one U+0020.

@@ -214,6 +214,7 @@ public enum URLCanonicalizer {
                 throw fail("the host contains a space or control character")
             }
         }
+        try CanonicalText.checkRepertoire(text, "the host")
         let mapped = CanonicalText.nfc(CanonicalText.lowercasePerScalar(CanonicalText.nfc(text)))
         var labels: [[UInt8]] = []
         // Split on the scalar U+002E: splitting the String would compare

@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "CoalitionSync", targets: ["CoalitionSync"]),
         .library(name: "CoalitionGossip", targets: ["CoalitionGossip"]),
         .library(name: "CoalitionMatch", targets: ["CoalitionMatch"]),
+        .library(name: "CoalitionQuery", targets: ["CoalitionQuery"]),
         .library(name: "CoalitionAPI", targets: ["CoalitionAPI"]),
         .library(name: "CoalitionNode", targets: ["CoalitionNode"]),
     ],
@@ -80,11 +81,21 @@ let package = Package(
         ),
         // Lookup indexes and text matching: pure algorithms, no I/O.
         .target(name: "CoalitionMatch", dependencies: ["CoalitionCore"]),
-        // The HTTP/JSON query API (Hummingbird 2): routes, bearer tokens with scopes, problem+json.
+        // "What do we know about X": lookups (exact, PDQ, text), signal views with provenance,
+        // lists, the change feed and overrides, for the API, the CLI and the dashboard alike.
+        .target(
+            name: "CoalitionQuery",
+            dependencies: [
+                "CoalitionCore", "CoalitionMatch", "CoalitionStore",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        // The HTTP/JSON API (Hummingbird 2) over the query layer: controllers, bearer tokens with
+        // scopes, problem+json.
         .target(
             name: "CoalitionAPI",
             dependencies: [
-                "CoalitionCore", "CoalitionMatch", "CoalitionStore",
+                "CoalitionCore", "CoalitionQuery", "CoalitionStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -100,7 +111,7 @@ let package = Package(
         .target(
             name: "CoalitionNode",
             dependencies: [
-                "CoalitionCore", "CoalitionStore", "CoalitionGossip", "CoalitionAPI",
+                "CoalitionCore", "CoalitionStore", "CoalitionGossip", "CoalitionQuery", "CoalitionAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -117,7 +128,7 @@ let package = Package(
         .executableTarget(
             name: "coalition",
             dependencies: [
-                "CoalitionNode",
+                "CoalitionNode", "CoalitionQuery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -135,7 +146,7 @@ let package = Package(
         .testTarget(
             name: "CoalitionAPITests",
             dependencies: [
-                "CoalitionAPI", "CoalitionTestSupport",
+                "CoalitionAPI", "CoalitionQuery", "CoalitionTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Yams", package: "Yams"),

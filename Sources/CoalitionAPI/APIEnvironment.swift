@@ -1,5 +1,6 @@
 import CoalitionCore
 import CoalitionCrypto
+import CoalitionQuery
 import CoalitionStore
 import Foundation
 import Hummingbird
@@ -15,7 +16,8 @@ public protocol SignalPublisher: Sendable {
     func opine(_ signal: EntryID, stance: String, note: String?) throws
 }
 
-/// The API's limits and address.
+/// The API's limits and address. Lookup limits (PDQ distances, text size) are the query
+/// layer's: ``QueryService/Configuration``.
 public struct APIConfiguration: Sendable {
     /// Default 127.0.0.1: the API is for the platform's internal systems only.
     public var host = "127.0.0.1"
@@ -23,9 +25,6 @@ public struct APIConfiguration: Sendable {
     public var maxBodyBytes = 2 * 1024 * 1024
     /// Items in one `POST /v1/lookup`.
     public var maxBatch = 10_000
-    /// Largest PDQ distance a request may ask for.
-    public var maxDistance = 64
-    public var defaultDistance = 31
     /// Per-token rate limit.
     public var requestsPerSecond: Double = 1000
     public var burst: Double = 2000
@@ -37,42 +36,30 @@ public struct APIConfiguration: Sendable {
 
 /// Everything the routes need from the node.
 public struct APIEnvironment: Sendable {
-    public var store: EntryStore
+    /// Lookups, views, lists, the change feed and overrides.
+    public let query: QueryService
     public var tokens: TokenStore
-    public var overrides: OverrideStore
-    /// A display name for an author (asked once per author; see `AuthorLabels`).
-    public let names: @Sendable (PublicKey) -> String
     public var publisher: (any SignalPublisher)?
     /// The node status as JSON (`GET /v1/status`).
     public var status: (@Sendable () async throws -> [UInt8])?
     /// Metrics for `GET /metrics`.
     public var metrics: APIMetrics
-    let index: MatchIndex
     let tokenCache: TokenCache
-    let overrideCache: OverrideCache
-    let labels: AuthorLabels
 
+    /// - Parameter query: the node's query layer; one is made over `store` when nil.
     public init(store: EntryStore, tokens: TokenStore, names: @escaping @Sendable (PublicKey) -> String,
-                publisher: (any SignalPublisher)? = nil, status: (@Sendable () async throws -> [UInt8])? = nil,
+                query: QueryService? = nil, publisher: (any SignalPublisher)? = nil, status: (@Sendable () async throws -> [UInt8])? = nil,
                 metrics: APIMetrics = APIMetrics()) {
-        self.store = store
+        self.query = query ?? QueryService(store: store, names: names)
         self.tokens = tokens
-        self.overrides = OverrideStore(database: store.database)
-        self.names = names
         self.publisher = publisher
         self.status = status
         self.metrics = metrics
-        self.index = MatchIndex(store: store)
         self.tokenCache = TokenCache(tokens: tokens)
-        self.overrideCache = OverrideCache(overrides: overrides)
-        self.labels = AuthorLabels(names: names)
     }
 
-    /// Loads the match indexes (PDQ, exact-lookup filter, trends) now, rather than on the first
-    /// request; `/readyz` answers 503 meanwhile.
+    /// Loads the match indexes now rather than on the first request; `/readyz` answers 503
+    /// meanwhile.
     /// - Returns: a one-line summary with the counts and the time taken.
-    public func loadIndexes() throws -> String {
-        guard let r = try index.refresh() else { return "match indexes already loaded" }
-        return String(format: "match indexes loaded in %.2f s: %d pdq hashes, %d indicator keys, %d trends", r.seconds, r.pdq, r.exactKeys, r.trends)
-    }
+    public func loadIndexes() throws -> String { try query.loadIndexes() }
 }

@@ -1,3 +1,4 @@
+import CoalitionQuery
 import HTTPTypes
 import Hummingbird
 

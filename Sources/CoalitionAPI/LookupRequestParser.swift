@@ -1,3 +1,4 @@
+import CoalitionQuery
 /// A parser for the common shape of a `POST /v1/lookup` body, in one pass over the bytes.
 ///
 /// Foundation's `JSONDecoder` first builds a map of the whole document and then decodes it

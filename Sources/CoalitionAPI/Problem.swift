@@ -22,15 +22,19 @@ public struct Problem: Error, HTTPResponseError, Codable, Sendable, Equatable {
         self.field = field
     }
 
-    /// A `CoalitionError` as a 400 (or 404 / 403), naming its field under `prefix`.
+    /// A `CoalitionError` as a 400 (or 404, 403, 413, or 503 with `Retry-After: 1`), naming its
+    /// field under `prefix`.
     public init(_ error: CoalitionError, prefix: String? = nil) {
         let status: HTTPResponse.Status = switch error.code {
         case .notFound: .notFound
         case .forbidden: .forbidden
+        case .tooLarge: .contentTooLarge
+        case .unavailable: .serviceUnavailable
         default: .badRequest
         }
         let field = [prefix, error.field].compactMap { $0 }.joined(separator: ".")
         self.init(status, error.message, field: field.isEmpty ? nil : field)
+        if error.code == .unavailable { retryAfter = 1 }
     }
 
     public var status: HTTPResponse.Status { HTTPResponse.Status(code: statusCode) }

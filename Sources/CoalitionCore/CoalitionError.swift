@@ -28,6 +28,8 @@ public struct CoalitionError: Error, Sendable, CustomStringConvertible {
         public static let notFound = Code("not-found")
         /// The operation is not allowed (for example retracting another member's signal).
         public static let forbidden = Code("forbidden")
+        /// Not possible yet (for example a lookup while the match indexes load); retry shortly.
+        public static let unavailable = Code("unavailable")
 
         public var description: String { rawValue }
     }

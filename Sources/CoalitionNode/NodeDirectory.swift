@@ -1,7 +1,7 @@
 import CoalitionCore
 import CoalitionCrypto
 import CoalitionStore
-import CoalitionAPI
+import CoalitionQuery
 import Foundation
 import Logging
 
@@ -140,9 +140,26 @@ public struct NodeDirectory: Sendable {
     }
 }
 
-extension SignalView {
-    /// The view of a stored signal, with this node's names for authors.
-    public init(_ row: SignalRow, node: NodeDirectory, now: Int64 = .nowMillis) throws {
-        try self.init(row, store: node.store, name: node.displayName(of:), now: now)
+extension NodeDirectory {
+    /// The API tokens of this node.
+    public var tokens: TokenStore { TokenStore(database: store.database) }
+
+    /// Creates an API token with scopes named `lookup`, `publish` or `admin`.
+    /// - Returns: the token and its plaintext, shown once.
+    public func createToken(name: String, scopes: [String]) throws -> (token: APIToken, plaintext: String) {
+        let parsed = try Set(scopes.map { s throws(CoalitionError) -> TokenScope in
+            guard let scope = TokenScope(rawValue: s.lowercased()) else {
+                throw CoalitionError(.invalidField, "unknown scope '\(s)'; use lookup, publish or admin", field: "scope")
+            }
+            return scope
+        })
+        return try tokens.create(name: name, scopes: parsed)
+    }
+
+    /// The query layer over this node's store, naming authors as this node does: what the CLI
+    /// asks (the daemon keeps one of its own, with its indexes loaded).
+    public func query() -> QueryService {
+        let directory = self
+        return QueryService(store: store, names: { directory.displayName(of: $0) })
     }
 }

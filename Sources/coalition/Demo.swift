@@ -1,9 +1,8 @@
 import ArgumentParser
 import CoalitionCore
 import CoalitionCrypto
-import CoalitionAPI
 import CoalitionNode
-import CoalitionStore
+import CoalitionQuery
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -141,8 +140,10 @@ struct Demo: AsyncParsableCommand {
 
     private func printList(_ node: NodeDirectory) throws {
         print("  signals at \(node.configuration.name):")
-        for row in try node.store.listSignals(includeInactive: true) {
-            let v = try SignalView(row, node: node)
+        var filter = QueryService.SignalFilter()
+        filter.includeInactive = true
+        filter.limit = 1000
+        for v in try node.query().list(filter).signals {
             print("    \(v.id.prefix(10))  \(v.kind.padding(toLength: 6, withPad: " ", startingAt: 0))  \(List.clip(v.value, 44).padding(toLength: 44, withPad: " ", startingAt: 0))  \(v.status.padding(toLength: 9, withPad: " ", startingAt: 0))  verdict: \(v.verdict)")
         }
     }

@@ -1,8 +1,7 @@
 import ArgumentParser
 import CoalitionCore
-import CoalitionAPI
 import CoalitionNode
-import CoalitionStore
+import CoalitionQuery
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,11 +19,10 @@ struct List: ParsableCommand {
 
     func run() throws {
         let dir = try node.open()
-        let rows = try Console.reporting { () throws -> [SignalRow] in
-            try dir.store.listSignals(kind: try kind.map { k throws(CoalitionError) in try SignalKind(name: k) },
-                                      category: category, includeInactive: all, limit: limit)
+        let views = try Console.reporting {
+            try dir.query().list(try QueryService.SignalFilter(kind: kind, category: category, origin: nil, includeInactive: all,
+                                                               since: nil, cursor: nil, limit: limit, maxLimit: .max)).signals
         }
-        let views = try rows.map { try SignalView($0, node: dir) }
         if json { print(Console.json(views)); return }
         guard !views.isEmpty else { print("No signals."); return }
         let header = ["ID", "KIND", "VALUE", "CATEGORY", "SEVERITY", "VERDICT", "SOURCES", "STATUS", "BY"]

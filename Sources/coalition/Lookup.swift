@@ -1,6 +1,6 @@
 import ArgumentParser
-import CoalitionAPI
 import CoalitionNode
+import CoalitionQuery
 import Foundation
 
 struct Lookup: ParsableCommand {
@@ -23,9 +23,10 @@ struct Lookup: ParsableCommand {
 
     func run() throws {
         let dir = try node.open()
-        let result = try Console.problems {
-            try LocalQuery(store: dir.store, names: { dir.displayName(of: $0) })
-                .lookup(kind: kind, value: value, distance: distance, minQuality: minQuality, includeInactive: includeInactive)
+        let result = try Console.reporting {
+            let query = dir.query()
+            return try query.lookup(LookupItem(kind: kind, value: value),
+                                    try query.options(distance: distance, minQuality: minQuality, includeInactive: includeInactive))
         }
         if json {
             print(Console.json(result))
@@ -62,9 +63,7 @@ struct MatchText: ParsableCommand {
     func run() throws {
         let dir = try node.open()
         let input = text == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : text
-        let matches = try Console.problems {
-            try LocalQuery(store: dir.store, names: { dir.displayName(of: $0) }).matchText(input, includeInactive: includeInactive)
-        }
+        let matches = try Console.reporting { try dir.query().matchText(input, includeInactive: includeInactive) }
         if json {
             print(Console.json(matches))
         } else if matches.isEmpty {

@@ -18,10 +18,8 @@ struct Opine: AsyncParsableCommand {
         let dir = try node.open()
         let verdict = try Console.reporting { () throws -> String in
             let id = try EntryID(hex: signal.lowercased())
-            guard try dir.store.signal(id) != nil else { throw CoalitionError(.notFound, "no signal \(signal) in this node") }
-            let opinion = try Opinion(target: id, stance: try Opinion.Stance(name: stance), note: note)
-            try dir.store.append([.plain(.opinion(opinion))], by: dir.signer)
-            return try dir.store.verdict(of: id).rawValue
+            try dir.opine(id, stance: stance, note: note)
+            return try dir.query().signal(id).verdict
         }
         await node.notifyDaemon()
         print("Recorded \(stance) on \(signal); verdict now: \(verdict)")

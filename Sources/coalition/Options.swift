@@ -1,5 +1,4 @@
 import ArgumentParser
-import CoalitionAPI
 import CoalitionCore
 import CoalitionNode
 import Foundation
@@ -56,14 +55,6 @@ enum Console {
     static func reporting<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let e as CoalitionError {
             printError("error: \(e.description)")
-            throw ExitCode(1)
-        }
-    }
-
-    /// Runs `body`, turning an API `Problem` into a clean message (with its field) and exit code 1.
-    static func problems<T>(_ body: () throws -> T) throws -> T {
-        do { return try reporting(body) } catch let p as Problem {
-            printError("error: \(p.field.map { "\($0): " } ?? "")\(p.detail)")
             throw ExitCode(1)
         }
     }

@@ -1,8 +1,7 @@
 import ArgumentParser
 import CoalitionCore
-import CoalitionAPI
 import CoalitionNode
-import CoalitionStore
+import CoalitionQuery
 
 struct Publish: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,13 +41,10 @@ struct Publish: AsyncParsableCommand {
         let dir = try node.open()
         let input = SignalInput(kind: kind, value: value, category: category, severity: severity, tlp: tlp, labels: labels,
                                 expiresAt: expiresAt, note: note, quality: quality, recipients: recipients.isEmpty ? nil : recipients)
-        let entry = try Console.reporting { () throws -> Entry in
-            let draft = try input.draft()
-            return try dir.store.append([draft], by: dir.signer)[0]
-        }
+        let entry = try Console.reporting { try dir.publish(input) }
         await node.notifyDaemon()
-        if json, let row = try dir.store.signal(entry.id) {
-            print(Console.json(try SignalView(row, node: dir)))
+        if json {
+            print(Console.json(try Console.reporting { try dir.query().signal(entry.id) }))
         } else {
             print("Published signal \(entry.id.hex) (seq \(entry.seq))")
         }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import CoalitionCore
-import CoalitionAPI
 import CoalitionNode
+import CoalitionQuery
 
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,19 +15,8 @@ struct Show: ParsableCommand {
 
     func run() throws {
         let dir = try node.open()
-        let view = try Console.reporting { () throws -> SignalView in
-            let id: EntryID
-            if signal.count == 64 { id = try EntryID(hex: signal.lowercased()) } else {
-                guard signal.count >= 8 else { throw CoalitionError(.invalidField, "give at least 8 hex characters", field: "signal") }
-                let matches = try dir.store.listSignals(includeInactive: true, limit: 1_000_000).filter { $0.id.hex.hasPrefix(signal.lowercased()) }
-                guard matches.count == 1 else {
-                    throw CoalitionError(.notFound, matches.isEmpty ? "no signal starts with \(signal)" : "\(signal) matches \(matches.count) signals; give more characters")
-                }
-                id = matches[0].id
-            }
-            guard let row = try dir.store.signal(id) else { throw CoalitionError(.notFound, "no signal \(signal) in this node") }
-            return try SignalView(row, node: dir)
-        }
+        let query = dir.query()
+        let view = try Console.reporting { try query.signal(try query.resolveSignal(signal)) }
         if json { print(Console.json(view)); return }
         print("""
             Signal    \(view.id)

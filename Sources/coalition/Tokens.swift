@@ -1,8 +1,7 @@
 import ArgumentParser
-import CoalitionAPI
 import CoalitionCore
 import CoalitionNode
-import CoalitionStore
+import CoalitionQuery
 import Foundation
 
 struct Tokens: ParsableCommand {
@@ -24,15 +23,7 @@ struct Tokens: ParsableCommand {
         @OptionGroup var node: NodeOptions
         func run() throws {
             let dir = try node.open()
-            let (token, plaintext) = try Console.reporting { () throws -> (APIToken, String) in
-                let parsed = try Set(scopes.map { s throws -> TokenScope in
-                    guard let scope = TokenScope(rawValue: s.lowercased()) else {
-                        throw CoalitionError(.invalidField, "unknown scope '\(s)'; use lookup, publish or admin", field: "scope")
-                    }
-                    return scope
-                })
-                return try TokenStore(database: dir.store.database).create(name: name, scopes: parsed)
-            }
+            let (token, plaintext) = try Console.reporting { try dir.createToken(name: name, scopes: scopes) }
             print(plaintext)
             Console.printError("Created token '\(token.name)' (id \(token.id), scopes \(token.scopes.sorted().map(\.rawValue).joined(separator: ","))). "
                                + "Store it now: it is not shown again. Use it as 'Authorization: Bearer <token>'.")
@@ -44,7 +35,7 @@ struct Tokens: ParsableCommand {
         @OptionGroup var node: NodeOptions
         func run() throws {
             let dir = try node.open()
-            let tokens = try TokenStore(database: dir.store.database).list()
+            let tokens = try dir.tokens.list()
             if tokens.isEmpty { print("no tokens; create one with 'coalition tokens create --name <system> --scope lookup'") }
             for t in tokens {
                 let state = t.revokedAt.map { "revoked \(SignalView.time($0))" } ?? "active"
@@ -59,7 +50,7 @@ struct Tokens: ParsableCommand {
         @OptionGroup var node: NodeOptions
         func run() throws {
             let dir = try node.open()
-            try Console.reporting { try TokenStore(database: dir.store.database).revoke(token) }
+            try Console.reporting { try dir.tokens.revoke(token) }
             print("revoked \(token)")
         }
     }

@@ -1,3 +1,4 @@
+import CoalitionQuery
 import CoalitionAPI
 import CoalitionCore
 import CoalitionCrypto

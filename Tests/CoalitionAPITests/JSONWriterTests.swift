@@ -1,4 +1,5 @@
 @testable import CoalitionAPI
+@testable import CoalitionQuery
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
 @testable import CoalitionAPI
+@testable import CoalitionQuery
 import CoalitionTestSupport
 import Foundation
 import Testing

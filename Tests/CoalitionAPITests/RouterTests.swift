@@ -1,4 +1,5 @@
 @testable import CoalitionAPI
+@testable import CoalitionQuery
 import CoalitionCrypto
 import CoalitionCore
 import CoalitionMatch
@@ -256,7 +257,7 @@ import Testing
             _ = try f.store.append([.plain(.publish(try Signal(kind: .md5, value: v, category: "protection_of_minors")))], by: f.signer)
         }
         var built: [String] = []
-        for i in 0..<APIHandlers.parallelBatch + 44 { built.append(i % 3 == 0 ? stored[(i / 3) % 20] : String(format: "%032x", 1_000_000 + i)) }
+        for i in 0..<QueryService.parallelBatch + 44 { built.append(i % 3 == 0 ? stored[(i / 3) % 20] : String(format: "%032x", 1_000_000 + i)) }
         let values = built
         let items = values.map { #"{"kind":"md5","value":"\#($0)"}"# }.joined(separator: ",")
         try await f.app.test(.router) { client in

@@ -4,7 +4,7 @@ import CoalitionStore
 import Foundation
 import NIOConcurrencyHelpers
 
-/// The in-memory lookup indexes of the API:
+/// The in-memory lookup indexes of the query layer:
 /// - every non-retracted PDQ hash (multi-index hashing, exact radius search);
 /// - the indicator key of every stored signal (a filter that answers "unknown" for exact kinds
 ///   without a database read; known ones are then read from the store);
@@ -51,15 +51,13 @@ final class MatchIndex: Sendable {
     var isLoading: Bool { loading.withLockedValue { $0 } }
 
     /// Brings the indexes up to the store's latest entry (the full load the first time).
-    /// - Throws: a 503 ``Problem`` while another thread runs the first load.
+    /// - Throws: `unavailable` while another thread runs the first load.
     @discardableResult
     func refresh() throws -> LoadReport? {
         if !isLoaded, isLoading {
             // Requests during the start-up load are answered at once rather than held for seconds
             // on the server's few threads.
-            var problem = Problem(.serviceUnavailable, "the match indexes are still loading; retry shortly")
-            problem.retryAfter = 1
-            throw problem
+            throw CoalitionError(.unavailable, "the match indexes are still loading; retry shortly")
         }
         let commits = store.commitCount
         let started = Self.seconds()

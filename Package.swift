@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "CoalitionStore", targets: ["CoalitionStore"]),
         .library(name: "CoalitionSync", targets: ["CoalitionSync"]),
         .library(name: "CoalitionGossip", targets: ["CoalitionGossip"]),
+        .library(name: "CoalitionIngest", targets: ["CoalitionIngest"]),
         .library(name: "CoalitionMatch", targets: ["CoalitionMatch"]),
         .library(name: "CoalitionQuery", targets: ["CoalitionQuery"]),
         .library(name: "CoalitionAPI", targets: ["CoalitionAPI"]),
@@ -62,11 +63,12 @@ let package = Package(
         // machine, queues, backoff and quotas. No I/O, tested without sockets.
         .target(name: "CoalitionSync", dependencies: ["CoalitionCore"]),
         // The transport: SwiftNIO with swift-nio-ssl (TLS 1.3, mutual authentication pinned to
-        // member keys), the frame codec, peer sessions, the listener and the dialers.
+        // member keys), the frame codec, peer sessions, the listener and the dialers. It reads and
+        // stores entries only through CoalitionSync's EntrySource and EntryIngest.
         .target(
             name: "CoalitionGossip",
             dependencies: [
-                "CoalitionSync", "CoalitionStore",
+                "CoalitionSync",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -77,6 +79,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The ingest pipeline: local policy, verification on all cores and atomic commits (the
+        // bulk path for empty stores), on a thread pool; the store as the gossip layer reads it.
+        .target(
+            name: "CoalitionIngest",
+            dependencies: [
+                "CoalitionSync", "CoalitionStore",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Lookup indexes and text matching: pure algorithms, no I/O.
@@ -111,7 +124,7 @@ let package = Package(
         .target(
             name: "CoalitionNode",
             dependencies: [
-                "CoalitionCore", "CoalitionStore", "CoalitionGossip", "CoalitionQuery", "CoalitionAPI",
+                "CoalitionCore", "CoalitionStore", "CoalitionIngest", "CoalitionGossip", "CoalitionQuery", "CoalitionAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -156,7 +169,7 @@ let package = Package(
         .testTarget(
             name: "CoalitionGossipTests",
             dependencies: [
-                "CoalitionGossip", "CoalitionStore", "CoalitionTestSupport",
+                "CoalitionGossip", "CoalitionIngest", "CoalitionStore", "CoalitionSync", "CoalitionTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

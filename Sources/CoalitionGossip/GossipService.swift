@@ -1,6 +1,5 @@
 import CoalitionCore
 import CoalitionCrypto
-import CoalitionStore
 import CoalitionSync
 import Foundation
 import Logging
@@ -17,9 +16,9 @@ import ServiceLifecycle
 public final class GossipService: Service, Sendable {
     let configuration: GossipConfiguration
     let members: MemberRegistry
-    let store: EntryStore
+    let source: any EntrySource
     let logger: Logger
-    let ingestor: Ingestor
+    let ingestor: any EntryIngest
     let hello: WireMessage.Hello
     private let identity: TLSIdentity
     private let group: any EventLoopGroup
@@ -46,19 +45,21 @@ public final class GossipService: Service, Sendable {
 
     /// - Parameters:
     ///   - identity: this node's TLS credentials (from its member key).
+    ///   - source: the node's entries, read for sync and relay.
+    ///   - ingest: where received entries go.
     ///   - members: the accepted members; replaced on reload.
-    public init(configuration: GossipConfiguration, identity: TLSIdentity, store: EntryStore, members: MemberRegistry,
+    public init(configuration: GossipConfiguration, identity: TLSIdentity, source: any EntrySource, ingest: any EntryIngest, members: MemberRegistry,
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, pool: NIOThreadPool = .singleton,
                 logger: Logger = Logger(label: "coalition.gossip")) {
         self.configuration = configuration
         self.identity = identity
-        self.store = store
+        self.source = source
         self.members = members
         self.group = group
         self.pool = pool
         self.logger = logger
         self.hello = WireMessage.Hello(member: identity.memberKey, maxFrameBytes: UInt32(configuration.maxFrameBytes))
-        self.ingestor = Ingestor(store: store, members: members, pool: pool, configuration: configuration, logger: logger)
+        self.ingestor = ingest
         var s = State()
         for p in configuration.peers { s.peers[p.key] = p }
         self.state = NIOLockedValueBox(s)
@@ -148,15 +149,13 @@ public final class GossipService: Service, Sendable {
     // MARK: internals used by sessions
 
     func localHeads() async throws -> [LocalHead] {
-        try await read { store in
-            try store.heads().map { LocalHead(author: $0.author, seq: $0.seq, head: $0.id, entryCount: $0.entryCount, equivocating: $0.equivocating) }
-        }
+        try await read { try $0.localHeads() }
     }
 
     /// Runs blocking store work off the event loops.
-    func read<T: Sendable>(_ body: @escaping @Sendable (EntryStore) throws -> T) async throws -> T {
-        let store = self.store
-        return try await pool.runIfActive { try body(store) }
+    func read<T: Sendable>(_ body: @escaping @Sendable (any EntrySource) throws -> T) async throws -> T {
+        let source = self.source
+        return try await pool.runIfActive { try body(source) }
     }
 
     /// Keeps one session per peer. When both nodes dial each other, the connection dialed by the
@@ -194,12 +193,12 @@ public final class GossipService: Service, Sendable {
         }
     }
 
-    func account(_ outcome: Ingestor.Outcome) {
+    func account(_ outcome: IngestOutcome) {
         state.withLockedValue { s in
             s.counters.notAMember += UInt64(outcome.notAMember)
             s.counters.quotaDeferred += UInt64(outcome.deferred)
-            s.counters.duplicates += UInt64(outcome.report.duplicates)
-            s.counters.applied += UInt64(outcome.report.applied)
+            s.counters.duplicates += UInt64(outcome.duplicates)
+            s.counters.applied += UInt64(outcome.applied)
         }
         if outcome.notAMember > 0 { logger.info("refused \(outcome.notAMember) entries by authors that are not accepted members") }
         if outcome.deferred > 0 { logger.notice("deferred \(outcome.deferred) entries beyond the per-author ingest quota") }
@@ -375,7 +374,7 @@ public final class GossipService: Service, Sendable {
             // First the cheap question, once per ring: can any connected peer lack anything? Not
             // when each already holds every author's head, as when the only peer is the one all
             // of it came from (a bootstrap). Entries up to `last` are covered by heads read after.
-            let (last, heads) = try await read { (try $0.lastLocalSeq(), try $0.heads()) }
+            let (last, heads) = try await read { (try $0.lastLocalSeq(), try $0.localHeads()) }
             guard last > cursor else { continue }
             let connected = state.withLockedValue { Array($0.sessions.values) }.filter { $0.established.withLockedValue { $0 } }
             guard connected.contains(where: { $0.queue.mayLackAny(heads.lazy.map { ($0.author, $0.seq) }) }) else {

@@ -1,6 +1,5 @@
 import CoalitionCore
 import CoalitionCrypto
-import CoalitionStore
 import CoalitionSync
 import Foundation
 import Logging
@@ -101,10 +100,10 @@ final class PeerSession: Sendable {
 
     /// Reading and storing run as a two-stage pipeline: the reader verifies frame *n*+1 on all
     /// cores while earlier frames commit. Up to ``committingFrames`` verified frames wait, and
-    /// the committer stores everything waiting in one transaction (see ``Ingestor/commit(_:)``).
+    /// the committer stores everything waiting in one transaction (see ``EntryIngest/commit(_:)``).
     /// When the peer closes, what it sent is committed before the session ends.
     private func receive(_ inbound: NIOAsyncChannelInboundStream<InboundFrame>) async throws {
-        let handoff = CommitHandoff<Ingestor.Prepared>(capacity: Self.committingFrames)
+        let handoff = CommitHandoff<PreparedFrame>(capacity: Self.committingFrames)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 defer { handoff.finishInput() }
@@ -136,7 +135,7 @@ final class PeerSession: Sendable {
     static let committingFrames = 8
 
     private func readLoop(_ inbound: NIOAsyncChannelInboundStream<InboundFrame>,
-                          submit: (Ingestor.Prepared) async -> Void) async throws {
+                          submit: (PreparedFrame) async -> Void) async throws {
         var proto = PeerProtocol(localHello: service.hello, authenticatedKey: peer)
         for try await frame in inbound {
             lastHeard.withLockedValue { $0 = Date() }
@@ -198,7 +197,7 @@ final class PeerSession: Sendable {
         }
     }
 
-    private func commit(_ prepared: [Ingestor.Prepared], outstanding: inout [PublicKey: UInt64]) async throws {
+    private func commit(_ prepared: [PreparedFrame], outstanding: inout [PublicKey: UInt64]) async throws {
         let outcome = try await service.ingestor.commit(prepared)
         service.account(outcome)
         if let violation = outcome.violation { throw violation }
@@ -213,8 +212,8 @@ final class PeerSession: Sendable {
             queue.send(.rangeRequest(author: author, from: from, to: to))
             counters.withLockedValue { $0.rangeRequests += 1 }
         }
-        if outcome.report.applied > 0 { service.entriesApplied() }
-        for fork in outcome.report.newEquivocations {
+        if outcome.applied > 0 { service.entriesApplied() }
+        for fork in outcome.newEquivocations {
             await service.announceFork(author: fork.author, seq: fork.seq)
         }
     }

@@ -45,7 +45,7 @@ public final class NodeDaemon: Sendable {
         let gossipConfig = try Self.gossipConfiguration(config)
         let identity = try TLSIdentity(signer: directory.signer, name: config.name)
         let registry = MemberRegistry(selfKey: directory.signer.publicKey, members: Self.memberMap(config))
-        gossip = GossipService(configuration: gossipConfig, identity: identity, store: directory.store, members: registry, logger: logger)
+        gossip = GossipService(wiring: directory.store, configuration: gossipConfig, identity: identity, members: registry, logger: logger)
         let socket = directory.path + "/" + AdminSocketService.fileName
         let holder = WeakGossip()
         let acceptFailures = gossip.acceptFailures

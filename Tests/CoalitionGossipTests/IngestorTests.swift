@@ -1,7 +1,8 @@
 import CoalitionCore
 import CoalitionCrypto
-@testable import CoalitionGossip
+@testable import CoalitionIngest
 import CoalitionStore
+import CoalitionSync
 import Foundation
 import GRDB
 import Logging
@@ -28,16 +29,14 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coalition-ingestor-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let store = EntryStore(database: try .open(path: dir.appendingPathComponent("node.sqlite").path), reader: nil)
-        let members = MemberRegistry(selfKey: try Signer().publicKey, members: [Self.author.publicKey: "author"])
-        var configuration = GossipConfiguration(listenHost: "127.0.0.1", listenPort: 0, peers: [])
-        configuration.quotaBurst = 1_000_000
-        let ingestor = Ingestor(store: store, members: members, pool: .singleton, configuration: configuration,
-                                logger: Logger(label: "test"))
+        let accepted: Set<PublicKey> = [Self.author.publicKey]
+        let ingestor = Ingestor(store: store, policy: Ingestor.Policy(acceptedAuthors: { accepted }, quotaBurst: 1_000_000),
+                                pool: .singleton, logger: Logger(label: "test"))
         return (ingestor, store)
     }
 
-    func frames(_ entries: [Entry], _ ingestor: Ingestor, size: Int) async throws -> [Ingestor.Prepared] {
-        var out: [Ingestor.Prepared] = []
+    func frames(_ entries: [Entry], _ ingestor: Ingestor, size: Int) async throws -> [PreparedFrame] {
+        var out: [PreparedFrame] = []
         for start in stride(from: 0, to: entries.count, by: size) {
             let frame = entries[start..<min(start + size, entries.count)].map(\.bytes)
             out.append(try await ingestor.prepare(frame, from: Self.author.publicKey))
@@ -56,7 +55,7 @@ import Testing
         let entries = try chain(30)
         let outcome = try await ingestor.commit(try await frames(entries, ingestor, size: 10))
         #expect(outcome.violation == nil)
-        #expect(outcome.report.applied == 30)
+        #expect(outcome.applied == 30)
         #expect(try store.statistics().entries == 30)
         #expect(store.commitCount == 1, "three frames, one transaction")
     }
@@ -68,7 +67,7 @@ import Testing
         let outcome = try await ingestor.commit(try await frames(entries, ingestor, size: 10))
         let violation = try #require(outcome.violation)
         #expect(violation.description.contains("seq 25"), "\(violation)")
-        #expect(outcome.report.applied == 20, "the two frames before the bad one are stored as if sent alone")
+        #expect(outcome.applied == 20, "the two frames before the bad one are stored as if sent alone")
         #expect(try store.statistics().entries == 20)
         #expect(try store.heads().map(\.seq) == [20])
     }
@@ -83,7 +82,7 @@ import Testing
         #expect(try entryIndexes(store) == ["entry_author_seq"], "the randomly keyed indexes are dropped during the load")
         let entries = try chain(50)
         for frame in try await frames(entries, ingestor, size: 10) {
-            #expect(try await ingestor.commit([frame]).report.applied == 10)
+            #expect(try await ingestor.commit([frame]).applied == 10)
         }
         await ingestor.endBootstrap(owner: 2)
         #expect(ingestor.isBootstrapping, "another session's end does not end it")

@@ -36,7 +36,7 @@ func gossip(_ store: EntryStore, key: Signer, members: [PublicKey], port: Int = 
     var logger = Logger(label: "bench.gossip")
     logger.logLevel = .error
     let registry = MemberRegistry(selfKey: key.publicKey, members: Dictionary(members.map { ($0, "m") }, uniquingKeysWith: { a, _ in a }))
-    return GossipService(configuration: config, identity: try TLSIdentity(signer: key, name: "bench"), store: store, members: registry, logger: logger)
+    return GossipService(wiring: store, configuration: config, identity: try TLSIdentity(signer: key, name: "bench"), members: registry, logger: logger)
 }
 
 func bulkLoad(_ entries: [Entry], into store: EntryStore) throws {

@@ -9,30 +9,29 @@ import NIOPosix
 
 /// Where received entries go: local policy (accepted members, per-author quota, pending cap),
 /// then verification on all cores and one atomic commit per batch. Shared by every session; the
-/// blocking store work runs on a thread pool, never on an event loop.
-final class Ingestor: Sendable {
-    /// What happened to one received batch.
-    struct Outcome: Sendable {
-        var report = IngestReport()
-        /// The first invalid entry, if any: the batch was refused whole and the peer must go.
-        var violation: WireError?
-        var notAMember = 0
-        var deferred = 0
-        /// Pending entries of this batch, by author: the highest seq waiting, and the head now held.
-        var gaps: [PublicKey: (head: UInt64, waiting: UInt64)] = [:]
+/// blocking store work runs on a thread pool, never on an event loop. The gossip layer sees it
+/// only as an ``EntryIngest``.
+public final class Ingestor: EntryIngest, Sendable {
+    /// Local policy and limits.
+    public struct Policy: Sendable {
+        /// The accepted authors now (nil: every author), asked per batch so a reload applies at once.
+        public var acceptedAuthors: @Sendable () -> Set<PublicKey>?
+        public var quotaPerMinute: Int
+        public var quotaBurst: Int
+        /// Pending entries kept per author; older ones are dropped beyond it.
+        public var pendingPerAuthor: Int
 
-        /// Adds the outcome of a later commit.
-        mutating func absorb(_ later: Outcome) {
-            report.absorb(later.report)
-            violation = violation ?? later.violation
-            notAMember += later.notAMember
-            deferred += later.deferred
-            gaps.merge(later.gaps) { _, newer in newer }
+        public init(acceptedAuthors: @escaping @Sendable () -> Set<PublicKey>?, quotaPerMinute: Int = 60_000, quotaBurst: Int = 2_000_000,
+                    pendingPerAuthor: Int = 10_000) {
+            self.acceptedAuthors = acceptedAuthors
+            self.quotaPerMinute = quotaPerMinute
+            self.quotaBurst = quotaBurst
+            self.pendingPerAuthor = pendingPerAuthor
         }
     }
 
     let store: EntryStore
-    let members: MemberRegistry
+    let acceptedAuthors: @Sendable () -> Set<PublicKey>?
     let pool: NIOThreadPool
     let logger: Logger
     private let quota: NIOLockedValueBox<IngestQuota>
@@ -61,30 +60,51 @@ final class Ingestor: Sendable {
     /// stalled peer never leaves the store without them.
     static let bootstrapIdleLimit: TimeInterval = 5
 
-    init(store: EntryStore, members: MemberRegistry, pool: NIOThreadPool, configuration: GossipConfiguration, logger: Logger) {
+    public init(store: EntryStore, policy: Policy, pool: NIOThreadPool = .singleton, logger: Logger = Logger(label: "coalition.ingest")) {
         self.store = store
-        self.members = members
+        self.acceptedAuthors = policy.acceptedAuthors
         self.pool = pool
         self.logger = logger
-        self.quota = NIOLockedValueBox(IngestQuota(entriesPerMinute: configuration.quotaPerMinute, burst: configuration.quotaBurst))
-        self.pendingCap = configuration.pendingPerAuthor
+        self.quota = NIOLockedValueBox(IngestQuota(entriesPerMinute: policy.quotaPerMinute, burst: policy.quotaBurst))
+        self.pendingCap = policy.pendingPerAuthor
     }
 
     /// A batch that passed local policy and verification, ready to commit.
     struct Prepared: Sendable {
-        var outcome = Outcome()
+        var outcome = IngestOutcome()
         var batch: EntryStore.PreparedBatch?
         var entries: [Entry] = []
+
+        init(outcome: IngestOutcome = IngestOutcome(), batch: EntryStore.PreparedBatch? = nil, entries: [Entry] = []) {
+            self.outcome = outcome
+            self.batch = batch
+            self.entries = entries
+        }
+
+        init(_ frame: PreparedFrame) {
+            self = (frame.payload as? Prepared) ?? Prepared(outcome: frame.outcome)
+            outcome = frame.outcome
+        }
+
+        var frame: PreparedFrame { PreparedFrame(outcome: outcome, payload: self) }
     }
 
     /// Decodes, filters and stores a batch from `peer`.
-    func ingest(_ encoded: [[UInt8]], from peer: PublicKey) async throws -> Outcome {
-        try await commit(prepare(encoded, from: peer))
+    public func ingest(_ encoded: [[UInt8]], from peer: PublicKey) async throws -> IngestOutcome {
+        try await commit([prepare(encoded, from: peer)])
+    }
+
+    public func prepare(_ encoded: [[UInt8]], from peer: PublicKey) async throws -> PreparedFrame {
+        try await prepareBatch(encoded, from: peer).frame
+    }
+
+    public func commit(_ frames: [PreparedFrame]) async throws -> IngestOutcome {
+        try await commit(frames.map(Prepared.init))
     }
 
     /// The CPU-heavy half: decoding, local policy, and verification on all cores. Sessions
     /// prepare the next batch while the previous one commits.
-    func prepare(_ encoded: [[UInt8]], from peer: PublicKey) async throws -> Prepared {
+    func prepareBatch(_ encoded: [[UInt8]], from peer: PublicKey) async throws -> Prepared {
         var prepared = Prepared()
         var entries: [Entry] = []
         entries.reserveCapacity(encoded.count)
@@ -96,7 +116,7 @@ final class Ingestor: Sendable {
         }
         // Local policy first: it is cheaper than verification, and refused entries are neither
         // stored nor relayed.
-        if let accepted = members.acceptedAuthors {
+        if let accepted = acceptedAuthors() {
             let before = entries.count
             entries.removeAll { !accepted.contains($0.author) }
             prepared.outcome.notAMember = before - entries.count
@@ -114,9 +134,9 @@ final class Ingestor: Sendable {
     /// cost less than many small ones. If the merged batch is refused (one frame holds an invalid
     /// entry), the frames are committed one by one, so that the frames before the bad one are
     /// stored exactly as if each had been committed alone.
-    func commit(_ list: [Prepared]) async throws -> Outcome {
+    func commit(_ list: [Prepared]) async throws -> IngestOutcome {
         guard list.count > 1 else {
-            guard let only = list.first else { return Outcome() }
+            guard let only = list.first else { return IngestOutcome() }
             return try await commit(only)
         }
         var merged = Prepared()
@@ -128,7 +148,7 @@ final class Ingestor: Sendable {
         merged.batch = batches.isEmpty ? nil : EntryStore.PreparedBatch(joining: batches)
         let outcome = try await commit(merged)
         guard outcome.violation != nil else { return outcome }
-        var total = Outcome()
+        var total = IngestOutcome()
         for p in list {
             let one = try await commit(p)
             total.absorb(one)
@@ -138,12 +158,14 @@ final class Ingestor: Sendable {
     }
 
     /// The storing half: one atomic transaction; any invalid entry refuses the whole batch.
-    func commit(_ prepared: Prepared) async throws -> Outcome {
+    func commit(_ prepared: Prepared) async throws -> IngestOutcome {
         var outcome = prepared.outcome
         guard outcome.violation == nil, let batch = prepared.batch else { return outcome }
         let received = UInt64(prepared.entries.count + outcome.notAMember + outcome.deferred)
         let report = try await pool.runIfActive { [self] in try write(batch, received: received) }
-        outcome.report = report
+        outcome.applied += report.applied
+        outcome.duplicates += report.duplicates
+        outcome.newEquivocations += report.newEquivocations.map { ($0.author, $0.seq) }
         if let first = report.rejected.first {
             let e = prepared.entries[first.index]
             outcome.violation = WireError(.invalidEntry, "entry \(e.id.hex.prefix(16))… (author \(MemberID(publicKey: e.author).short), seq \(e.seq)): \(first.code): \(first.message)")
@@ -181,7 +203,7 @@ final class Ingestor: Sendable {
 
     /// Starts a bulk bootstrap for the session `owner`, whose peer is `expecting` entries ahead,
     /// if the store is empty, the peer is far enough ahead and no bootstrap runs yet.
-    func beginBootstrap(owner: UInt64, expecting: UInt64) async {
+    public func beginBootstrap(owner: UInt64, expecting: UInt64) async {
         guard expecting >= Self.bootstrapThreshold else { return }
         _ = try? await pool.runIfActive { [self] in
             bootstrap.withLockedValue { current in
@@ -201,7 +223,7 @@ final class Ingestor: Sendable {
 
     /// Ends the bootstrap of session `owner` (which ended), or any bootstrap idle for longer
     /// than ``bootstrapIdleLimit`` when `owner` is nil.
-    func endBootstrap(owner: UInt64?) async {
+    public func endBootstrap(owner: UInt64?) async {
         @Sendable func isDue(_ b: Bootstrap?) -> Bool {
             guard let b else { return false }
             return owner.map { $0 == b.owner } ?? (Date().timeIntervalSince(b.lastProgress) > Self.bootstrapIdleLimit)
@@ -218,7 +240,7 @@ final class Ingestor: Sendable {
     }
 
     /// Whether a bulk bootstrap is in progress.
-    var isBootstrapping: Bool { bootstrap.withLockedValue { $0 != nil } }
+    public var isBootstrapping: Bool { bootstrap.withLockedValue { $0 != nil } }
 
     private func finish(_ current: inout Bootstrap?, why: String) throws {
         guard let b = current else { return }
@@ -232,7 +254,7 @@ final class Ingestor: Sendable {
         ])
     }
 
-    private func admitQuota(_ entries: [Entry], outcome: inout Outcome) -> [Entry] {
+    private func admitQuota(_ entries: [Entry], outcome: inout IngestOutcome) -> [Entry] {
         var perAuthor: [PublicKey: Int] = [:]
         for e in entries { perAuthor[e.author, default: 0] += 1 }
         let now = Date().timeIntervalSince1970
@@ -253,7 +275,7 @@ final class Ingestor: Sendable {
         return kept
     }
 
-    private func handlePending(_ refs: [IngestReport.PendingRef], outcome: inout Outcome) async throws {
+    private func handlePending(_ refs: [IngestReport.PendingRef], outcome: inout IngestOutcome) async throws {
         var waiting: [PublicKey: UInt64] = [:]
         for r in refs { waiting[r.author] = max(waiting[r.author] ?? 0, r.seq) }
         let cap = pendingCap
@@ -270,5 +292,12 @@ final class Ingestor: Sendable {
     }
 
     /// Entries deferred by the quota so far.
-    var deferredTotal: Int { quota.withLockedValue { $0.totalDeferred } }
+    public var deferredTotal: Int { quota.withLockedValue { $0.totalDeferred } }
+}
+
+/// The store as the gossip layer reads it.
+extension EntryStore: EntrySource {
+    public func localHeads() throws -> [LocalHead] {
+        try heads().map { LocalHead(author: $0.author, seq: $0.seq, head: $0.id, entryCount: $0.entryCount, equivocating: $0.equivocating) }
+    }
 }

@@ -165,6 +165,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        .testTarget(name: "CoalitionQueryTests", dependencies: ["CoalitionQuery", "CoalitionStore", "CoalitionTestSupport"]),
         .testTarget(name: "CoalitionSyncTests", dependencies: ["CoalitionSync", "CoalitionTestSupport"]),
         .testTarget(
             name: "CoalitionGossipTests",

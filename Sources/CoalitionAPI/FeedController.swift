@@ -60,19 +60,20 @@ struct FeedController: Sendable {
                     break
                 }
                 let page = try query.changes(after: cursor, limit: 500)
+                cursor = page.nextCursor
                 if page.changes.isEmpty {
                     if ContinuousClock.now - lastWrite >= .seconds(15) {
                         try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                         lastWrite = .now
                     }
-                    try await Task.sleep(for: .milliseconds(200))
+                    // Woken by the next commit; at the latest after a second, to check the token.
+                    await query.waitForChanges(after: cursor, timeout: .seconds(1))
                     continue
                 }
                 var text = ""
                 for view in page.changes {
                     text += "id: \(view.cursor)\nevent: \(view.kind)\ndata: \(String(decoding: try encoder.encode(view), as: UTF8.self))\n\n"
                 }
-                cursor = page.nextCursor
                 try await writer.write(ByteBuffer(string: text))
                 lastWrite = .now
             }

@@ -87,7 +87,7 @@ public final class NodeDaemon: Sendable {
     /// The services to run, in start order (storage is already open): gossip, then the admin
     /// socket, then the SIGHUP watcher.
     public var services: [any Service] {
-        [gossip] + (api.map { [$0] } ?? []) + (warmUp.map { [$0] } ?? []) + [admin, HangupReloader(daemon: self)]
+        [gossip] + (api.map { [$0] } ?? []) + (warmUp.map { [$0] } ?? []) + [admin, HangupReloader(daemon: self), ForeignWriteWatcher(directory: directory, logger: logger)]
     }
 
     /// Re-reads `coalition.yaml` and applies peers and members without a restart.
@@ -111,6 +111,9 @@ public final class NodeDaemon: Sendable {
         case "ping":
             return "{\"ok\":true}"
         case "poke":
+            // The CLI wrote to the store: its changes reach the feed's subscribers now.
+            let store = directory.store
+            _ = try? await NIOThreadPool.singleton.runIfActive { try store.feed.catchUp() }
             gossip.entriesApplied()
             return "{\"ok\":true}"
         case "reload":
@@ -293,6 +296,29 @@ struct IndexWarmUp: Service {
             }
         }
         try? await gracefulShutdown()
+    }
+}
+
+/// Notices entries that another process (the CLI) wrote to the store, twice a second, so the
+/// commit feed's subscribers (match indexes, `/v1/stream`) see them even when the CLI could not
+/// reach the admin socket to say so.
+struct ForeignWriteWatcher: Service {
+    let directory: NodeDirectory
+    let logger: Logger
+
+    func run() async throws {
+        let store = directory.store
+        var failing = false
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                try await NIOThreadPool.singleton.runIfActive { try store.feed.catchUp() }
+                failing = false
+            } catch {
+                if !failing { logger.warning("cannot read the store for changes written by other processes: \(error)") }
+                failing = true
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(500)) }
+        }
     }
 }
 

@@ -10,8 +10,8 @@ import NIOConcurrencyHelpers
 ///   without a database read; known ones are then read from the store);
 /// - every non-retracted trend (the text matcher).
 ///
-/// They follow the store's change feed, so a signal that arrives by gossip or is published is
-/// matchable on the next request. The first load streams the store once (no row objects) and
+/// They follow the store's ``CommitFeed`` (from memory, without reading the signals back), so a
+/// signal that arrives by gossip or is published is matchable on the next request. The first load streams the store once (no row objects) and
 /// builds the PDQ index in bulk on all cores. Searches share a readers–writer lock, so lookups
 /// run on every core at once. Expiry is checked per match.
 final class MatchIndex: Sendable {
@@ -106,23 +106,22 @@ final class MatchIndex: Sendable {
         return LoadReport(pdq: pdq.count, exactKeys: exact.count, trends: trends.count, seconds: Self.seconds() - started)
     }
 
-    /// Applies the change feed after the indexes' cursor.
+    /// Applies the change feed after the indexes' cursor (noticing another process's writes first).
     private func applyChanges() throws {
-        let last = try store.lastLocalSeq()
+        let last = try store.feed.catchUp()
         var from = state.read { $0.cursor }
-        guard last != from else { return }
-        while true {
-            let changes = try store.changes(after: from, limit: 5000)
+        guard last > from else { return }
+        while from < last {
+            let (changes, next) = try store.feed.read(after: from, limit: 5000)
             for change in changes {
                 guard let id = change.signal, change.kind == .added || change.kind == .retracted,
-                      let row = try store.signal(id) else { continue }
-                let kind = row.signal.kind, value = row.signal.value
+                      let kind = change.signalKind, let value = change.value else { continue }
                 let key = kind == .pdq ? PDQHash(hex: value) : nil
                 let indicator = change.kind == .added ? UInt64(bitPattern: IndicatorKey(kind: kind, value: value).storageKey) : 0
                 state.write { s in
                     if change.kind == .added {
                         s.exact.insert(indicator)
-                        guard row.retractedBy == nil else { return }
+                        guard change.live else { return }
                         if let key { s.pdq.insert(key, for: id) }
                         if kind == .trend, s.trends.updateValue(value, forKey: id) == nil {
                             s.matcher.add(value, id)  // incremental: no rebuild
@@ -141,10 +140,10 @@ final class MatchIndex: Sendable {
                     }
                 }
             }
-            guard let next = changes.last?.cursor, changes.count == 5000 else { break }
+            guard next > from else { break }
             from = next
+            state.write { $0.cursor = max($0.cursor, next) }
         }
-        state.write { $0.cursor = max($0.cursor, last) }
     }
 
     /// Stored PDQ signals within `radius` of `hash`.

@@ -332,18 +332,26 @@ public final class QueryService: Sendable {
     public func changes(after cursor: Int64, limit: Int = 100) throws -> ChangeFeed {
         guard cursor >= 0 else { throw CoalitionError(.invalidField, "after must be 0 or a cursor from a previous answer", field: "after") }
         guard (1...1000).contains(limit) else { throw CoalitionError(.invalidField, "limit must be between 1 and 1000", field: "limit") }
-        let records = try store.changes(after: cursor, limit: limit)
+        let (records, next) = try store.feed.read(after: cursor, limit: limit)
         var out: [ChangeView] = []
         for r in records {
             let view = ChangeView(cursor: r.cursor, kind: r.kind.rawValue, signal: r.signal?.hex, entry: r.entry.hex, at: SignalView.time(r.at))
             out.append(view)
-            if r.kind == .added, let id = r.signal, try store.signal(id)?.restricted == true {
+            if r.kind == .added, r.restricted {
                 var readable = view
                 readable.kind = "readable"
                 out.append(readable)
             }
         }
-        return ChangeFeed(changes: out, nextCursor: records.last?.cursor ?? cursor)
+        return ChangeFeed(changes: out, nextCursor: next)
+    }
+
+    /// Waits until a change after `cursor` is committed, or `timeout` passes (the pushed feed:
+    /// no polling).
+    /// - Returns: whether one was.
+    @discardableResult
+    public func waitForChanges(after cursor: Int64, timeout: Duration) async -> Bool {
+        await store.feed.wait(after: cursor, timeout: timeout)
     }
 
     // MARK: overrides

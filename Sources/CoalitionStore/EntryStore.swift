@@ -17,14 +17,21 @@ public final class EntryStore: Sendable {
     private let commits = Atomic<UInt64>(0)
     /// Lookups' own read connections, when the store is a file (not an in-memory test store).
     private let indicatorReader: IndicatorReader?
+    /// What each commit changed, pushed to subscribers (see ``CommitFeed``).
+    public let feed: CommitFeed
 
     /// - Parameters:
     ///   - reader: this node's key; sealed entries addressed to it are decrypted and applied.
-    public init(database: AppDatabase, reader: Signer?, logger: Logger = Logger(label: "coalition.store")) {
+    ///   - feedCapacity: changes the ``feed`` keeps in memory for subscribers.
+    public init(database: AppDatabase, reader: Signer?, logger: Logger = Logger(label: "coalition.store"), feedCapacity: Int = 65_536) {
         self.database = database
         self.reader = reader
         self.logger = logger
         self.indicatorReader = (database.writer as? DatabasePool).map { IndicatorReader(path: $0.path) }
+        let last = (try? database.writer.read { db in try Int64.fetchOne(db, sql: "SELECT max(localSeq) FROM entry") }) ?? nil
+        self.feed = CommitFeed(through: last ?? 0, capacity: feedCapacity) { [database] cursor, limit in
+            try database.writer.read { db in try Self.changePage(db, after: cursor, limit: limit) }
+        }
     }
 
     /// How many write transactions this store object has committed (or tried to): a cheap way
@@ -216,6 +223,7 @@ public final class EntryStore: Sendable {
             report.rolledBack = true
         }
         commits.add(1, ordering: .releasing)
+        if let rows = report.rows { feed.publish(after: rows.lowerBound - 1, through: rows.upperBound, changes: report.changes) }
         report.rejected = (early + report.rejected).sorted { $0.index < $1.index }
         logRejections(report)
         if report.applied > 0 {
@@ -245,7 +253,7 @@ public final class EntryStore: Sendable {
     public func append(_ drafts: [Draft], by signer: Signer, now: Int64 = .nowMillis) throws -> [Entry] {
         let reader = self.reader
         defer { commits.add(1, ordering: .releasing) }
-        return try database.writer.write { db in
+        let (entries, report) = try database.writer.write { db -> ([Entry], IngestReport) in
             let author = signer.publicKey
             var seq: UInt64 = 0
             var prev = EntryID.zero
@@ -280,8 +288,10 @@ public final class EntryStore: Sendable {
                 out.append(entry)
             }
             try writer.finish()
-            return out
+            return (out, writer.report)
         }
+        if let rows = report.rows { feed.publish(after: rows.lowerBound - 1, through: rows.upperBound, changes: report.changes) }
+        return entries
     }
 
     // MARK: - Reading
@@ -455,27 +465,58 @@ public final class EntryStore: Sendable {
         try database.writer.read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(localSeq) FROM entry")) ?? 0 }
     }
 
-    /// Changes caused by entries after `cursor`, oldest first, for at most `limit` entries.
+    /// Changes caused by entries after `cursor`, oldest first, for at most `limit` entries, read
+    /// from the table (``CommitFeed/read(after:limit:)`` serves them from memory when it can).
     public func changes(after cursor: Int64, limit: Int = 1000) throws -> [ChangeRecord] {
-        try database.writer.read { db in
-            var out: [ChangeRecord] = []
-            for row in try Row.fetchAll(db, sql: """
-                SELECT localSeq, effect, id, target, receivedAt FROM entry WHERE localSeq > ? AND effect != 0 ORDER BY localSeq LIMIT ?
-                """, arguments: [cursor, limit]) {
-                let effect: Int = row["effect"]
-                let id = try EntryID(bytes: row["id"] as Data)
-                let target = try (row["target"] as Data?).map { try EntryID(bytes: $0) }
-                for kind in ChangeRecord.Kind.allCases where effect & kind.bit != 0 {
-                    let signal: EntryID? = switch kind {
-                    case .added: id
-                    case .retracted, .opinion: target
-                    case .equivocation, .rotation: nil
-                    }
-                    out.append(ChangeRecord(cursor: row["localSeq"], kind: kind, signal: signal, entry: id, at: row["receivedAt"]))
+        try database.writer.read { db in try Self.changePage(db, after: cursor, limit: limit).changes }
+    }
+
+    /// The changes after `cursor` (whole entries, at most `limit` of them) with what subscribers
+    /// need of each signal, and the newest cursor, in one read transaction. Read from the table,
+    /// `live` says whether the signal is in force now rather than on arrival.
+    static func changePage(_ db: Database, after cursor: Int64, limit: Int) throws -> (changes: [ChangeRecord], through: Int64) {
+        let through = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(localSeq) FROM entry")) ?? 0
+        guard limit > 0, through > cursor else { return ([], through) }
+        var out: [ChangeRecord] = []
+        var retractedTargets: [Int64: [EntryID]] = [:]
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT localSeq, effect, id, target, receivedAt, kind, value, retractedBy IS NULL AS live, bodyType
+            FROM entry WHERE localSeq > ? AND effect != 0 ORDER BY localSeq LIMIT ?
+            """, arguments: [cursor, limit])
+        for row in rows where (row["effect"] as Int) & ChangeRecord.Kind.retracted.bit != 0 {
+            if let t = try (row["target"] as Data?).map({ try EntryID(bytes: $0) }) { retractedTargets[t.storageKey, default: []].append(t) }
+        }
+        // The kinds and values of retracted signals, in one query rather than one per change.
+        var retracted: [EntryID: (SignalKind, String)] = [:]
+        if !retractedTargets.isEmpty {
+            let keys = retractedTargets.keys.map(String.init).joined(separator: ",")
+            for r in try Row.fetchAll(db, sql: "SELECT id, kind, value FROM entry WHERE idKey IN (\(keys)) AND kind IS NOT NULL") {
+                let id = try EntryID(bytes: r["id"] as Data)
+                if let kind = try? SignalKind(name: r["kind"]) { retracted[id] = (kind, r["value"]) }
+            }
+        }
+        for row in rows {
+            let effect: Int = row["effect"]
+            let id = try EntryID(bytes: row["id"] as Data)
+            let target = try (row["target"] as Data?).map { try EntryID(bytes: $0) }
+            let cursor: Int64 = row["localSeq"], at: Int64 = row["receivedAt"]
+            for kind in ChangeRecord.Kind.allCases where effect & kind.bit != 0 {
+                switch kind {
+                case .added:
+                    let signalKind = (row["kind"] as String?).flatMap { try? SignalKind(name: $0) }
+                    out.append(ChangeRecord(cursor: cursor, kind: kind, signal: id, entry: id, at: at, signalKind: signalKind, value: row["value"],
+                                            live: row["live"], restricted: UInt16(row["bodyType"] as Int) == BodyType.sealed))
+                case .retracted:
+                    let t = target.flatMap { retracted[$0] }
+                    out.append(ChangeRecord(cursor: cursor, kind: kind, signal: target, entry: id, at: at, signalKind: t?.0, value: t?.1))
+                case .opinion:
+                    out.append(ChangeRecord(cursor: cursor, kind: kind, signal: target, entry: id, at: at))
+                case .equivocation, .rotation:
+                    out.append(ChangeRecord(cursor: cursor, kind: kind, signal: nil, entry: id, at: at))
                 }
             }
-            return out
         }
+        return (out, through)
     }
 
     /// The indicator key (``IndicatorKey/storageKey``) of every stored signal, retracted or not,

@@ -52,6 +52,12 @@ public struct IngestReport: Sendable, Equatable {
     /// Their positions in the batch, in the same order as ``pendingEntries``.
     public var pendingIndexes: [Int] = []
 
+    /// What the batch changed in the merged state, in cursor order: what the store's
+    /// ``CommitFeed`` publishes once the transaction has committed.
+    public var changes: [ChangeRecord] = []
+    /// The local arrival numbers (cursors) of the entries this batch stored, when it stored any.
+    public var rows: ClosedRange<Int64>?
+
     /// Authors this batch revealed as equivocators, with the seq of the fork found.
     public var newEquivocations: [PendingRef] = []
 

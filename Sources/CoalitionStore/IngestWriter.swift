@@ -22,6 +22,8 @@ final class IngestWriter {
     private var heads: [PublicKey: Head] = [:]
     private var hasPending: Bool
     private(set) var report = IngestReport()
+    /// The kind and value of the signal the entry being applied retracted (set by `apply`).
+    private var retractedSignal: (kind: SignalKind, value: String)?
     /// Set when an atomic batch meets an invalid entry.
     private(set) var firstFailure: IngestReport.Rejection?
 
@@ -54,7 +56,7 @@ final class IngestWriter {
         WHERE (excluded.seq, excluded.entry) > (opinion.seq, opinion.entry)
         """)
     private lazy var insertRetraction = try! RawStatement(db, "INSERT OR IGNORE INTO retraction (target, entry, author, seq, reason) VALUES (?, ?, ?, ?, ?)")
-    private lazy var selectActive = try! RawStatement(db, "SELECT retractedBy IS NULL FROM entry WHERE idKey = ?3 AND id = ?1 AND author = ?2 AND kind IS NOT NULL")
+    private lazy var selectActive = try! RawStatement(db, "SELECT retractedBy IS NULL, kind, value FROM entry WHERE idKey = ?3 AND id = ?1 AND author = ?2 AND kind IS NOT NULL")
     private lazy var updateRetracted = try! RawStatement(db, """
         UPDATE entry SET retractedBy = ?1, retractSeq = ?2, retractReason = ?3
         WHERE idKey = ?6 AND id = ?4 AND author = ?5 AND kind IS NOT NULL AND (retractedBy IS NULL OR (retractSeq, retractedBy) > (?2, ?1))
@@ -62,7 +64,7 @@ final class IngestWriter {
 
     // Bulk-load variants that address rows by `localSeq` (the table's primary key).
     private lazy var selectLinkByRow = try! RawStatement(db, "SELECT author, seq, timestamp, bodyType FROM entry WHERE localSeq = ?")
-    private lazy var selectActiveByRow = try! RawStatement(db, "SELECT retractedBy IS NULL FROM entry WHERE localSeq = ?3 AND id = ?1 AND author = ?2 AND kind IS NOT NULL")
+    private lazy var selectActiveByRow = try! RawStatement(db, "SELECT retractedBy IS NULL, kind, value FROM entry WHERE localSeq = ?3 AND id = ?1 AND author = ?2 AND kind IS NOT NULL")
     private lazy var updateRetractedByRow = try! RawStatement(db, """
         UPDATE entry SET retractedBy = ?1, retractSeq = ?2, retractReason = ?3
         WHERE localSeq = ?6 AND id = ?4 AND author = ?5 AND kind IS NOT NULL AND (retractedBy IS NULL OR (retractSeq, retractedBy) > (?2, ?1))
@@ -185,6 +187,7 @@ final class IngestWriter {
 
         // What applying the entry changes is known before its row is written (it touches other
         // rows only), so the row is inserted with its `effect` in one statement.
+        retractedSignal = nil
         var effect = try apply(e, item.readable)
         if forks && !h.equivocating {
             h.equivocating = true
@@ -198,9 +201,10 @@ final class IngestWriter {
         case .opinion(let o): target = o.target
         default: break
         }
+        var live = true
         if case .publish(let s) = item.readable {
             st = insertPublishEntry
-            try bindEarliestRetraction(of: e, to: st)
+            live = try !bindEarliestRetraction(of: e, to: st)
             effect |= ChangeRecord.Kind.added.bit
             st.bind(11, s.kind.name); st.bind(12, s.value); st.bind(13, s.category); st.bind(14, Int(s.severity.rawValue))
             st.bind(15, Int(s.tlp.rawValue)); st.bind(16, s.labels.joined(separator: "\n")); st.bind(17, s.expiresAt)
@@ -217,6 +221,8 @@ final class IngestWriter {
         _ = try st.execute()
         let localSeq = db.lastInsertedRowID
         bulk?.record(e.id, row: localSeq, author: e.author, seq: e.seq)
+        report.rows = (report.rows?.lowerBound ?? localSeq)...localSeq
+        if effect != 0 { recordChanges(effect, of: e, cursor: localSeq, readable: item.readable, target: target, live: live) }
 
         lastLink[e.author] = ChainLink(e)
         report.applied += 1
@@ -231,9 +237,30 @@ final class IngestWriter {
         return true
     }
 
+    /// The feed's records for one entry's effect bits, in ``ChangeRecord/Kind`` order.
+    private func recordChanges(_ effect: Int, of e: Entry, cursor: Int64, readable: Body?, target: EntryID?, live: Bool) {
+        for kind in ChangeRecord.Kind.allCases where effect & kind.bit != 0 {
+            switch kind {
+            case .added:
+                guard case .publish(let s) = readable else { continue }
+                report.changes.append(ChangeRecord(cursor: cursor, kind: kind, signal: e.id, entry: e.id, at: now, signalKind: s.kind, value: s.value,
+                                                   live: live, restricted: e.bodyType == BodyType.sealed))
+            case .retracted:
+                report.changes.append(ChangeRecord(cursor: cursor, kind: kind, signal: target, entry: e.id, at: now,
+                                                   signalKind: retractedSignal?.kind, value: retractedSignal?.value))
+            case .opinion:
+                report.changes.append(ChangeRecord(cursor: cursor, kind: kind, signal: target, entry: e.id, at: now))
+            case .equivocation, .rotation:
+                report.changes.append(ChangeRecord(cursor: cursor, kind: kind, signal: nil, entry: e.id, at: now))
+            }
+        }
+    }
+
     /// Binds parameters 22–24 of `insertPublishEntry`: the retraction that already targets this
     /// signal, if any. Skips the probe when no stored retraction can target it.
-    private func bindEarliestRetraction(of e: Entry, to st: RawStatement) throws {
+    /// - Returns: whether there was one (the signal arrives retracted).
+    @discardableResult
+    private func bindEarliestRetraction(of e: Entry, to st: RawStatement) throws -> Bool {
         let mayExist = bulk.map { $0.mayHaveRetraction(of: e.id) } ?? retractionsExist
         var found: (entry: EntryID, seq: Int64, reason: String)?
         if mayExist {
@@ -252,6 +279,7 @@ final class IngestWriter {
         } else {
             st.bind(22, nil as Int?); st.bind(23, nil as Int?); st.bind(24, nil as Int?)
         }
+        return found != nil
     }
 
     /// The SQL form of `MergedState.apply` for bodies that change other rows. Returns the effect bits.
@@ -270,7 +298,10 @@ final class IngestWriter {
             let update = targetRow == nil ? updateRetracted : updateRetractedByRow
             let key = targetRow.flatMap { $0 } ?? r.target.storageKey
             select.bind(1, r.target); select.bind(2, e.author); select.bind(3, key)
-            let wasActive = try select.first { $0.int64(0) == 1 }
+            let wasActive = try select.first { row -> Bool in
+                if row.int64(0) == 1, let kind = try? SignalKind(name: row.text(1)) { retractedSignal = (kind, row.text(2)) }
+                return row.int64(0) == 1
+            }
             update.bind(1, e.id); update.bind(2, Int64(e.seq)); update.bind(3, r.reason)
             update.bind(4, r.target); update.bind(5, e.author); update.bind(6, key)
             try update.execute()

@@ -86,9 +86,13 @@ public struct AuthorHead: Sendable, Hashable {
     public let equivocating: Bool
 }
 
-/// One row of the change feed. The cursor is the local arrival number of the entry that caused
-/// the change: it only ever increases and survives restarts. One entry can cause two changes
-/// (a forked publish is both `added` and `equivocation`); they share its cursor.
+/// One change of the merged state, as the store's ``CommitFeed`` publishes it after each commit
+/// and as the `entry` table keeps it. The cursor is the local arrival number of the entry that
+/// caused the change: it only ever increases and survives restarts. One entry can cause two
+/// changes (a forked publish is both `added` and `equivocation`); they share its cursor.
+///
+/// A change carries what its subscribers need (the signal's kind and value, whether it is in
+/// force, whether it is restricted), so none reads the signal back.
 public struct ChangeRecord: Sendable, Hashable {
     /// What changed.
     public enum Kind: String, Sendable, CaseIterable {
@@ -116,9 +120,33 @@ public struct ChangeRecord: Sendable, Hashable {
     }
     public let cursor: Int64
     public let kind: Kind
+    /// The signal added, retracted or opined on.
     public let signal: EntryID?
+    /// The entry that caused the change.
     public let entry: EntryID
+    /// When this node received it (ms).
     public let at: Int64
+    /// For `added`, the new signal's kind; for `retracted`, the retracted signal's.
+    public let signalKind: SignalKind?
+    /// The canonical value that goes with ``signalKind``.
+    public let value: String?
+    /// For `added`: whether the signal was in force on arrival (its retraction may have come first).
+    public let live: Bool
+    /// For `added`: whether the signal came sealed (restricted) and this node could read it.
+    public let restricted: Bool
+
+    public init(cursor: Int64, kind: Kind, signal: EntryID?, entry: EntryID, at: Int64,
+                signalKind: SignalKind? = nil, value: String? = nil, live: Bool = true, restricted: Bool = false) {
+        self.cursor = cursor
+        self.kind = kind
+        self.signal = signal
+        self.entry = entry
+        self.at = at
+        self.signalKind = signalKind
+        self.value = value
+        self.live = live
+        self.restricted = restricted
+    }
 }
 
 /// Counts for `status` and metrics.

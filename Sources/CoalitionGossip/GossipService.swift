@@ -79,6 +79,7 @@ public final class GossipService: Service, Sendable {
                 group.addTask { try await self.accept(server) }
                 group.addTask { await self.superviseDialers(context: clientContext) }
                 group.addTask { try await self.broadcast() }
+                group.addTask { try await self.followCommits() }
                 group.addTask { try await self.tick() }
                 try? await gracefulShutdown()
                 await self.closeAll()
@@ -392,7 +393,7 @@ public final class GossipService: Service, Sendable {
                 if !sessions.isEmpty {
                     let rows = try await read { try $0.entries(after: from, limit: headers.count) }
                     let items = rows.compactMap { row -> (author: PublicKey, seq: UInt64, bytes: [UInt8])? in
-                        EntryHeaderPeek.authorAndSeq(row.1).map { ($0.0, $0.1, row.1) }
+                        EntryHeader(peeking: row.1).map { ($0.author, $0.seq, row.1) }
                     }
                     for session in sessions { session.queue.push(items) }
                 }
@@ -401,11 +402,23 @@ public final class GossipService: Service, Sendable {
         }
     }
 
-    /// Once a second: picks up entries written by other processes (the CLI).
+    /// Rings the broadcaster after every commit that stored entries: the store pushes them (its
+    /// commit feed, which also notices the CLI's writes), so nothing here polls the database.
+    private func followCommits() async throws {
+        var cursor = try await read { try $0.lastLocalSeq() }
+        while !Task.isCancelled {
+            let newest = await source.waitForEntries(after: cursor, timeout: .seconds(1))
+            if newest > cursor {
+                cursor = newest
+                broadcastBell.yield()
+            }
+        }
+    }
+
+    /// Once a second: ends a bulk bootstrap that has gone idle.
     private func tick() async throws {
         while true {
             try await Task.sleep(for: .seconds(1))
-            broadcastBell.yield()
             await ingestor.endBootstrap(owner: nil)
         }
     }

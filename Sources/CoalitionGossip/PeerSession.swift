@@ -113,10 +113,10 @@ final class PeerSession: Sendable {
             }
             group.addTask {
                 defer { handoff.close() }
-                var outstanding: [PublicKey: UInt64] = [:]
+                var gaps = GapRequests()
                 while let waiting = await handoff.takeAll() {
                     do {
-                        try await self.commit(waiting, outstanding: &outstanding)
+                        try await self.commit(waiting, gaps: &gaps)
                         // Our own slow commits must not count as the peer's silence.
                         self.lastHeard.withLockedValue { $0 = Date() }
                     } catch let error as WireError {
@@ -168,7 +168,7 @@ final class PeerSession: Sendable {
                 counters.withLockedValue { $0.entriesIn += UInt64(list.count) }
                 var held: [PublicKey: UInt64] = [:]
                 for bytes in list {
-                    if let (author, seq) = EntryHeaderPeek.authorAndSeq(bytes) { held[author] = max(held[author] ?? 0, seq) }
+                    if let h = EntryHeader(peeking: bytes) { held[h.author] = max(held[h.author] ?? 0, h.seq) }
                 }
                 queue.noteHeld(held)
                 let prepared = try await service.ingestor.prepare(list, from: peer)
@@ -176,9 +176,9 @@ final class PeerSession: Sendable {
                 if let violation = prepared.outcome.violation { throw violation }
                 await submit(prepared)
             case .serveRange(let author, let from, let to):
-                queue.addRanges([SendRange(author: author, from: from, to: min(to, from + 100_000), allBranches: true)])
-            case .checkForkProof(let a, let b):
-                try checkForkProof(a, b)
+                queue.addRanges([SendRange(author: author, from: from, to: to, allBranches: true)])
+            case .storeForkProof(let a, let b, let author, let seq):
+                logger.notice("received a fork proof", metadata: ["entry.author": "\(MemberID(publicKey: author))", "entry.seq": "\(seq)"])
                 let prepared = try await service.ingestor.prepare([a, b], from: peer)
                 if let violation = prepared.outcome.violation { throw violation }
                 await submit(prepared)
@@ -197,41 +197,18 @@ final class PeerSession: Sendable {
         }
     }
 
-    private func commit(_ prepared: [PreparedFrame], outstanding: inout [PublicKey: UInt64]) async throws {
+    private func commit(_ prepared: [PreparedFrame], gaps: inout GapRequests) async throws {
         let outcome = try await service.ingestor.commit(prepared)
         service.account(outcome)
         if let violation = outcome.violation { throw violation }
-        for (author, gap) in outcome.gaps {
-            if let asked = outstanding[author], gap.head >= asked { outstanding[author] = nil }
-            // Ask for what the pending entries wait on: the run after our head, or, on a fork
-            // below our head, the missing predecessor itself.
-            let from = gap.head + 1 < gap.waiting ? gap.head + 1 : gap.waiting - 1
-            let to = gap.waiting - 1
-            guard from >= 1, to >= from, outstanding[author, default: 0] < to else { continue }
-            outstanding[author] = to
-            queue.send(.rangeRequest(author: author, from: from, to: to))
+        for r in gaps.requests(for: outcome.gaps) {
+            queue.send(.rangeRequest(author: r.author, from: r.from, to: r.to))
             counters.withLockedValue { $0.rangeRequests += 1 }
         }
         if outcome.applied > 0 { service.entriesApplied() }
         for fork in outcome.newEquivocations {
             await service.announceFork(author: fork.author, seq: fork.seq)
         }
-    }
-
-    private func checkForkProof(_ a: [UInt8], _ b: [UInt8]) throws {
-        let first: Entry, second: Entry
-        do {
-            first = try Entry(decoding: a)
-            second = try Entry(decoding: b)
-            _ = try first.validateIntrinsic()
-            _ = try second.validateIntrinsic()
-        } catch {
-            throw WireError(.invalidEntry, "fork proof: \(error)")
-        }
-        guard first.author == second.author, first.seq == second.seq, first.id != second.id else {
-            throw WireError(.invalidEntry, "fork proof: the entries are not two different entries of one author at one seq")
-        }
-        logger.notice("received a fork proof", metadata: ["entry.author": "\(MemberID(publicKey: first.author))", "entry.seq": "\(first.seq)"])
     }
 
     // MARK: writing
@@ -281,7 +258,7 @@ final class PeerSession: Sendable {
         }
         if let prefix = range.peerHeadPrefix {
             // The peer's head: skip it if the peer holds this very entry.
-            rows.removeAll { $0.seq == range.from && HeadsSummary.prefix(EntryHeaderPeek.id(of: $0.bytes).bytes) == prefix }
+            rows.removeAll { $0.seq == range.from && HeadsSummary.prefix(EntryHeader.id(of: $0.bytes).bytes) == prefix }
         }
         var batch: [[UInt8]] = []
         var bytes = 0
@@ -331,21 +308,5 @@ final class PeerSession: Sendable {
                 queue.send(.heads(HeadsSummary(local: try await service.localHeads())))
             }
         }
-    }
-}
-
-/// Reads header fields straight from entry bytes (§3.1) without decoding the body or verifying:
-/// for routing decisions only. Anything stored is decoded and verified in full.
-enum EntryHeaderPeek {
-    static func authorAndSeq(_ bytes: [UInt8]) -> (PublicKey, UInt64)? {
-        guard bytes.count >= Entry.headerByteCount, let key = try? PublicKey(bytes: bytes[1..<33]) else { return nil }
-        var seq: UInt64 = 0
-        for b in bytes[33..<41] { seq = seq << 8 | UInt64(b) }
-        return (key, seq)
-    }
-
-    /// The entry ID (SHA-256 of the complete entry, §3.3).
-    static func id(of bytes: [UInt8]) -> EntryID {
-        try! EntryID(bytes: SHA256.hash(bytes))
     }
 }

@@ -297,6 +297,11 @@ public final class Ingestor: EntryIngest, Sendable {
 
 /// The store as the gossip layer reads it.
 extension EntryStore: EntrySource {
+    public func waitForEntries(after localSeq: Int64, timeout: Duration) async -> Int64 {
+        await feed.wait(after: localSeq, timeout: timeout)
+        return max(feed.through, localSeq)
+    }
+
     public func localHeads() throws -> [LocalHead] {
         try heads().map { LocalHead(author: $0.author, seq: $0.seq, head: $0.id, entryCount: $0.entryCount, equivocating: $0.equivocating) }
     }

@@ -33,6 +33,8 @@ public final class CommitFeed: Sendable {
         var through: Int64 = 0
         var waiters: [UInt64: (after: Int64, continuation: CheckedContinuation<Void, Never>)] = [:]
         var nextWaiter: UInt64 = 0
+        /// Waiters cancelled before they registered.
+        var cancelled: Set<UInt64> = []
     }
 
     private let state: Mutex<State>
@@ -143,27 +145,40 @@ public final class CommitFeed: Sendable {
         return next == cursor ? nil : (out, next)
     }
 
-    /// Waits until something after `cursor` is committed, or `timeout` passes (not cut short by
-    /// cancellation; keep timeouts short).
-    /// - Returns: whether something was.
+    /// Waits until something after `cursor` is committed, `timeout` passes or the task is
+    /// cancelled.
+    /// - Returns: whether something was committed.
     @discardableResult
     public func wait(after cursor: Int64, timeout: Duration) async -> Bool {
-        if through > cursor { return true }
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let id = state.withLock { s -> UInt64? in
-                if s.through > cursor { return nil }
-                s.nextWaiter += 1
-                s.waiters[s.nextWaiter] = (cursor, c)
-                return s.nextWaiter
-            }
-            guard let id else { return c.resume() }
-            let (seconds, attoseconds) = timeout.components
-            let nanos = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
-            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanos)) {
-                // Resumed here unless a publish took it first.
-                self.state.withLock { $0.waiters.removeValue(forKey: id) }?.continuation.resume()
-            }
+        if through > cursor || Task.isCancelled { return through > cursor }
+        let id = state.withLock { s -> UInt64 in
+            s.nextWaiter += 1
+            return s.nextWaiter
         }
+        let cancel: @Sendable () -> Void = { self.state.withLock { $0.waiters.removeValue(forKey: id) }?.continuation.resume() }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let registered = state.withLock { s -> Bool in
+                    if s.through > cursor || s.cancelled.remove(id) != nil { return false }
+                    s.waiters[id] = (cursor, c)
+                    return true
+                }
+                guard registered else { return c.resume() }
+                let (seconds, attoseconds) = timeout.components
+                let nanos = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+                // Resumed here unless a publish or the cancellation took it first.
+                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanos), execute: cancel)
+            }
+        } onCancel: {
+            // Cancelled before the waiter was registered: it must not register afterwards.
+            let waiting = state.withLock { s -> CheckedContinuation<Void, Never>? in
+                if let w = s.waiters.removeValue(forKey: id) { return w.continuation }
+                s.cancelled.insert(id)
+                return nil
+            }
+            waiting?.resume()
+        }
+        state.withLock { _ = $0.cancelled.remove(id) }
         return through > cursor
     }
 

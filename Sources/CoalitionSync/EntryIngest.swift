@@ -75,4 +75,8 @@ public protocol EntrySource: Sendable {
     func entries(after localSeq: Int64, limit: Int) throws -> [(Int64, [UInt8])]
     /// An author's entries from `from` to `to` (forks included), by seq.
     func entries(of author: PublicKey, from: UInt64, to: UInt64, limit: Int) throws -> [(seq: UInt64, bytes: [UInt8])]
+    /// Waits until an entry after `localSeq` is committed (pushed by the store, not polled), or
+    /// `timeout` passes.
+    /// - Returns: the newest local arrival number committed (`localSeq` itself if nothing came).
+    func waitForEntries(after localSeq: Int64, timeout: Duration) async -> Int64
 }

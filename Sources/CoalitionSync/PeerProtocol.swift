@@ -25,10 +25,12 @@ public struct PeerProtocol: Sendable {
         case sendMissing(HeadsSummary)
         /// Verify and store these entries (policy, quota and validity apply).
         case ingest([[UInt8]])
-        /// Send every entry of `author` with seq in `from…to`.
+        /// Send every entry of `author` with seq in `from…to` (at most
+        /// ``WireLimits/maxServedRange`` of them).
         case serveRange(author: PublicKey, from: UInt64, to: UInt64)
-        /// Verify a fork proof; if it holds, store both entries and relay the proof.
-        case checkForkProof([UInt8], [UInt8])
+        /// A fork proof that holds (two valid entries of `author` at `seq`): store both entries
+        /// (which announces the fork to every peer). An invalid proof closes the session instead.
+        case storeForkProof([UInt8], [UInt8], author: PublicKey, seq: UInt64)
         /// Send this message.
         case send(WireMessage)
         /// A message of an unknown type was ignored.
@@ -80,9 +82,18 @@ public struct PeerProtocol: Sendable {
             case .entries(let list):
                 return list.isEmpty ? .none : .ingest(list)
             case .rangeRequest(let author, let from, let to):
-                return .serveRange(author: author, from: from, to: to)
+                guard from >= 1, to >= from else {
+                    return fail(WireError(.malformed, "rangeRequest \(from)…\(to) is empty or starts below seq 1"))
+                }
+                let (last, overflow) = from.addingReportingOverflow(WireLimits.maxServedRange - 1)
+                return .serveRange(author: author, from: from, to: overflow ? to : min(to, last))
             case .forkProof(let a, let b):
-                return .checkForkProof(a, b)
+                do {
+                    let (author, seq) = try ForkProof.check(a, b)
+                    return .storeForkProof(a, b, author: author, seq: seq)
+                } catch {
+                    return fail(error)
+                }
             case .keepAlive(let nonce, let reply):
                 return reply ? .send(.keepAlive(nonce: nonce, reply: false)) : .none
             case .goodbye(let code, let reason):

@@ -186,4 +186,7 @@ public enum WireLimits {
     /// The target size of an `entries` frame a node sends: large enough to amortise the framing,
     /// small enough to interleave pushes with a long sync.
     public static let batchTargetBytes = 256 * 1024
+    /// Entries of one author a node serves for one `rangeRequest`; a larger request is served
+    /// up to this many (the peer asks again for the rest).
+    public static let maxServedRange: UInt64 = 100_000
 }

@@ -36,105 +36,71 @@ final class IndicatorReader: Sendable {
     /// One connection and its prepared statements; used by one thread at a time.
     final class Connection: @unchecked Sendable {
         private var db: OpaquePointer?
-        private var signals: OpaquePointer?
-        private var opinions: OpaquePointer?
-        private var begin: OpaquePointer?
-        private var commit: OpaquePointer?
-        private var rollback: OpaquePointer?
+        private let signals: RawStatement
+        private let opinions: RawStatement
+        private let begin: RawStatement
+        private let commit: RawStatement
+        private let rollback: RawStatement
 
         init(path: String) throws {
-            guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else {
-                defer { sqlite3_close_v2(db) }
-                throw failure("opening \(path) for lookups")
+            guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK, let db else {
+                let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+                sqlite3_close_v2(db)
+                throw DatabaseError(resultCode: .SQLITE_CANTOPEN, message: "opening \(path) for lookups: \(message)")
             }
             sqlite3_busy_timeout(db, 10_000)
             sqlite3_exec(db, "PRAGMA cache_size = -16384; PRAGMA mmap_size = 0", nil, nil, nil)
-            // Sorted by ID here rather than by SQLite: almost every indicator has one signal, and
-            // ORDER BY would set up a sorter for each read.
-            signals = try prepare("SELECT \(SignalRow.columns) FROM signal WHERE indicatorKey = ?1 AND kind = ?2 AND value = ?3")
-            opinions = try prepare("SELECT author, entry, seq, stance, note, timestamp FROM opinion WHERE target = ?1 ORDER BY author")
-            begin = try prepare("BEGIN")
-            commit = try prepare("COMMIT")
-            rollback = try prepare("ROLLBACK")
+            var prepared: [RawStatement] = []
+            do {
+                // Sorted by ID here rather than by SQLite: almost every indicator has one signal,
+                // and ORDER BY would set up a sorter for each read.
+                for sql in ["SELECT \(SignalRow.columns) FROM signal WHERE indicatorKey = ?1 AND kind = ?2 AND value = ?3",
+                            "SELECT author, entry, seq, stance, note, timestamp FROM opinion WHERE target = ?1 ORDER BY author",
+                            "BEGIN", "COMMIT", "ROLLBACK"] {
+                    prepared.append(try RawStatement(connection: db, sql))
+                }
+            } catch {
+                for p in prepared { p.finalize() }
+                sqlite3_close_v2(db)
+                throw error
+            }
+            (signals, opinions, begin, commit, rollback) = (prepared[0], prepared[1], prepared[2], prepared[3], prepared[4])
         }
 
         deinit {
-            for statement in [signals, opinions, begin, commit, rollback] { sqlite3_finalize(statement) }
+            for statement in [signals, opinions, begin, commit, rollback] { statement.finalize() }
             sqlite3_close_v2(db)
         }
 
         func indicators(_ keys: [(kind: SignalKind, value: String)]) throws -> [[(signal: SignalRow, opinions: [OpinionRow])]] {
-            try run(begin)
+            try begin.execute()
             do {
                 let result = try keys.map { try read(kind: $0.kind, value: $0.value) }
-                try run(commit)
+                try commit.execute()
                 return result
             } catch {
-                _ = try? run(rollback)
+                _ = try? rollback.execute()
                 throw error
             }
         }
 
         private func read(kind: SignalKind, value: String) throws -> [(signal: SignalRow, opinions: [OpinionRow])] {
-            defer { sqlite3_reset(signals); sqlite3_clear_bindings(signals) }
-            sqlite3_bind_int64(signals, 1, IndicatorKey(kind: kind, value: value).storageKey)
-            bind(signals, 2, kind.name)
-            bind(signals, 3, value)
+            signals.bind(1, IndicatorKey(kind: kind, value: value).storageKey)
+            signals.bind(2, kind.name)
+            signals.bind(3, value)
             var rows: [SignalRow] = []
-            while try step(signals) { rows.append(SignalRow(raw: RawStatement.Row(signals!))) }
+            try signals.forEach { rows.append(SignalRow(raw: $0)) }
             if rows.count > 1 { rows.sort { $0.id < $1.id } }
             return try rows.map { signal in
-                defer { sqlite3_reset(opinions); sqlite3_clear_bindings(opinions) }
-                signal.id.raw.withUnsafeBytes { _ = sqlite3_bind_blob(opinions, 1, $0.baseAddress, Int32($0.count), Self.transient) }
+                opinions.bind(1, signal.id)
                 var list: [OpinionRow] = []
-                while try step(opinions) {
-                    let r = RawStatement.Row(opinions!)
+                try opinions.forEach { r in
                     list.append(OpinionRow(author: r.publicKey(0), target: signal.id, entry: r.entryID(1),
                                            seq: UInt64(r.int64(2)), stance: Opinion.Stance(rawValue: UInt8(truncatingIfNeeded: r.int64(3))) ?? .seen,
                                            note: r.optionalText(4), timestamp: r.int64(5)))
                 }
                 return (signal, list)
             }
-        }
-
-        private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
-
-        private func bind(_ statement: OpaquePointer?, _ index: Int32, _ text: String) {
-            var text = text
-            text.withUTF8 { utf8 in
-                utf8.withMemoryRebound(to: CChar.self) { chars in
-                    _ = sqlite3_bind_text(statement, index, chars.baseAddress ?? UnsafePointer(bitPattern: 1), Int32(chars.count), Self.transient)
-                }
-            }
-        }
-
-        private func prepare(_ sql: String) throws -> OpaquePointer? {
-            var statement: OpaquePointer?
-            guard sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK else {
-                throw failure("preparing a lookup statement")
-            }
-            return statement
-        }
-
-        /// Steps a query: true when a row is ready.
-        private func step(_ statement: OpaquePointer?) throws -> Bool {
-            switch sqlite3_step(statement) {
-            case SQLITE_ROW: return true
-            case SQLITE_DONE: return false
-            default: throw failure("reading an indicator")
-            }
-        }
-
-        private func run(_ statement: OpaquePointer?) throws {
-            defer { sqlite3_reset(statement) }
-            guard sqlite3_step(statement) == SQLITE_DONE else { throw failure("running a lookup transaction") }
-        }
-
-        /// The error SQLite reports on the connection, as GRDB's `DatabaseError` (the store's other reads throw it too).
-        private func failure(_ doing: String) -> DatabaseError {
-            let code = db.map { sqlite3_extended_errcode($0) } ?? SQLITE_NOMEM
-            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
-            return DatabaseError(resultCode: ResultCode(rawValue: code), message: "\(doing): \(message)")
         }
     }
 }

@@ -3,20 +3,40 @@ import CoalitionCrypto
 import GRDB
 import GRDBSQLite
 
-/// Direct binding and stepping of a GRDB-prepared statement, for the ingest and lookup hot paths.
+/// Direct binding and stepping of a prepared statement: the store's one raw-SQLite layer, for
+/// the ingest and lookup hot paths.
 ///
 /// GRDB's `StatementArguments` box every value in an existential, which costs more than the
 /// SQLite work itself when a batch runs five statements per entry. This wrapper binds straight
 /// into the prepared statement (SQLite copies blobs and text, so Swift buffers need not outlive
-/// the call) and resets it after each use. The statement stays owned by GRDB's cache.
+/// the call) and resets it after each use. A statement prepared through GRDB stays owned by its
+/// cache; one prepared on a raw connection (``IndicatorReader``) is finalized by its owner.
 struct RawStatement {
-    private let statement: Statement
-    private var handle: OpaquePointer { statement.sqliteStatement }
-    private let db: Database
+    /// GRDB's statement, kept alive while this wrapper is used; nil for a raw connection's.
+    private let statement: Statement?
+    private let handle: OpaquePointer
 
     init(_ db: Database, _ sql: String) throws {
-        self.db = db
-        self.statement = try db.cachedStatement(sql: sql)
+        let statement = try db.cachedStatement(sql: sql)
+        self.statement = statement
+        self.handle = statement.sqliteStatement
+    }
+
+    /// Prepares `sql` on a connection opened with `sqlite3_open_v2`, for repeated use; call
+    /// ``finalize()`` before closing the connection.
+    init(connection: OpaquePointer, _ sql: String) throws {
+        var prepared: OpaquePointer?
+        let rc = sqlite3_prepare_v3(connection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil)
+        guard rc == SQLITE_OK, let prepared else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: "preparing \(sql.prefix(40)): \(String(cString: sqlite3_errmsg(connection)))")
+        }
+        self.statement = nil
+        self.handle = prepared
+    }
+
+    /// Frees a statement prepared with ``init(connection:_:)``.
+    func finalize() {
+        if statement == nil { sqlite3_finalize(handle) }
     }
 
     private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)

@@ -85,7 +85,7 @@ final class PeerSession: Sendable {
                 }
             }
         } catch {
-            record(WireError(.truncated, "\(error)"))
+            record(WireError(.truncated, "\(error)", underlying: error))
             logger.info("connection ended: \(error)")
         }
         queue.close()

@@ -56,7 +56,7 @@ public struct TLSIdentity: Sendable {
             privateKey = try NIOSSLPrivateKey(bytes: pem, format: .pem)
             memberKey = signer.publicKey
         } catch {
-            throw CoalitionError(.configuration, "cannot make the TLS certificate from the member key: \(error)")
+            throw CoalitionError(.configuration, "cannot make the TLS certificate from the member key: \(error)", underlying: error)
         }
     }
 

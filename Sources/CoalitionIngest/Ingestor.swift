@@ -110,7 +110,7 @@ public final class Ingestor: EntryIngest, Sendable {
         entries.reserveCapacity(encoded.count)
         for (i, bytes) in encoded.enumerated() {
             do { entries.append(try Entry(decoding: bytes)) } catch {
-                prepared.outcome.violation = WireError(.invalidEntry, "entry \(i + 1) of the batch: \(error.message)")
+                prepared.outcome.violation = WireError(.invalidEntry, "entry \(i + 1) of the batch: \(error.message)", underlying: error)
                 return prepared
             }
         }

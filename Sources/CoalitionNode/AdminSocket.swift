@@ -59,7 +59,7 @@ public final class AdminSocketService: Service, Sendable {
                 }
         } catch {
             umask(old)
-            throw CoalitionError(.configuration, "cannot bind the admin socket \(path): \(error)")
+            throw CoalitionError(.configuration, "cannot bind the admin socket \(path): \(error)", underlying: error)
         }
         umask(old)
         chmod(path, 0o600)

@@ -130,19 +130,19 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
             }
             for m in config.members {
                 do { _ = try MemberID(parsing: m.id) } catch {
-                    throw CoalitionError(.configuration, "\(path): member '\(m.name)': \(error.message)", field: "members")
+                    throw CoalitionError(.configuration, "\(path): member '\(m.name)': \(error.message)", field: "members", underlying: error)
                 }
             }
             do { _ = try HostPort(parsing: config.listen) } catch {
-                throw CoalitionError(.configuration, "\(path): listen: \(error.message)", field: "listen")
+                throw CoalitionError(.configuration, "\(path): listen: \(error.message)", field: "listen", underlying: error)
             }
             for p in config.peers {
                 let id: MemberID
                 do { id = try MemberID(parsing: p.id) } catch {
-                    throw CoalitionError(.configuration, "\(path): peer \(p.address): \(error.message)", field: "peers")
+                    throw CoalitionError(.configuration, "\(path): peer \(p.address): \(error.message)", field: "peers", underlying: error)
                 }
                 do { _ = try HostPort(parsing: p.address) } catch {
-                    throw CoalitionError(.configuration, "\(path): peer \(id.short): \(error.message)", field: "peers")
+                    throw CoalitionError(.configuration, "\(path): peer \(id.short): \(error.message)", field: "peers", underlying: error)
                 }
                 guard config.members.contains(where: { (try? MemberID(parsing: $0.id)) == id }) else {
                     throw CoalitionError(.configuration, "\(path): peer \(id.short) at \(p.address) is not in 'members'; add it with 'coalition members add'", field: "peers")
@@ -154,7 +154,7 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
             }
             if !config.api.listen.isEmpty {
                 do { _ = try HostPort(parsing: config.api.listen) } catch {
-                    throw CoalitionError(.configuration, "\(path): api.listen: \(error.message)", field: "api")
+                    throw CoalitionError(.configuration, "\(path): api.listen: \(error.message)", field: "api", underlying: error)
                 }
             }
             guard config.api.tlsCertificate.isEmpty == config.api.tlsKey.isEmpty else {
@@ -171,7 +171,7 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
         } catch let e as CoalitionError {
             throw e
         } catch {
-            throw CoalitionError(.configuration, "\(path) is not a valid configuration: \(error)")
+            throw CoalitionError(.configuration, "\(path) is not a valid configuration: \(error)", underlying: error)
         }
     }
 

@@ -219,7 +219,7 @@ public final class NodeDaemon: Sendable {
             tls.minimumTLSVersion = .tlsv12
             return try .tls(http1, tlsConfiguration: tls)
         } catch {
-            throw CoalitionError(.configuration, "api TLS: cannot load \(certPath) and \(keyPath): \(error)")
+            throw CoalitionError(.configuration, "api TLS: cannot load \(certPath) and \(keyPath): \(error)", underlying: error)
         }
     }
 

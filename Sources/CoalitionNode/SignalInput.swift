@@ -83,7 +83,7 @@ public struct SignalInput: Codable, Sendable, Equatable {
         var keys: [PublicKey] = []
         for r in recipients ?? [] {
             do { keys.append(try MemberID(parsing: r).publicKey) } catch {
-                throw CoalitionError(.invalidField, error.message, field: "recipients")
+                throw CoalitionError(.invalidField, error.message, field: "recipients", underlying: error)
             }
         }
         if tlp.requiresEncryption && keys.isEmpty {

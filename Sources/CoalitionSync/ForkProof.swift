@@ -16,7 +16,7 @@ public enum ForkProof {
             _ = try first.validateIntrinsic()
             _ = try second.validateIntrinsic()
         } catch {
-            throw WireError(.invalidEntry, "fork proof: \(error)")
+            throw WireError(.invalidEntry, "fork proof: \(error)", underlying: error)
         }
         guard first.author == second.author, first.seq == second.seq, first.id != second.id else {
             throw WireError(.invalidEntry, "fork proof: the entries are not two different entries of one author at one seq")

@@ -134,3 +134,20 @@ struct CryptoTests {
         #expect(Hex.decode(text) == nil)
     }
 }
+
+@Suite struct FailureShapeTests {
+    struct Disk: Error, CustomStringConvertible { var description: String { "SQLITE_FULL" } }
+
+    @Test("one error shape: code, message, field and underlying cause; equality by code; descriptions by family")
+    func shape() {
+        let inner = CryptoError(.decryptionFailed, "the ciphertext did not authenticate", underlying: Disk())
+        #expect(inner.description == "decryptionFailed: the ciphertext did not authenticate", "crypto failures lead with the code")
+        #expect(inner.detailedDescription == "decryptionFailed: the ciphertext did not authenticate (caused by: SQLITE_FULL)")
+        #expect(inner == CryptoError(.decryptionFailed, "another message"))
+        #expect(inner != CryptoError(.invalidKey, "the ciphertext did not authenticate"))
+        let outer = Failure<CryptoErrorCode>(.invalidInput, "sealing failed", field: "recipients", underlying: inner)
+        #expect(outer.description == "recipients: sealing failed", "a field leads when there is one")
+        #expect(outer.detailedDescription.hasSuffix("(caused by: decryptionFailed: the ciphertext did not authenticate (caused by: SQLITE_FULL))"))
+        #expect((outer.underlying as? CryptoError)?.code == .decryptionFailed)
+    }
+}

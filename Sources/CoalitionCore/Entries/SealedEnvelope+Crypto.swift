@@ -25,7 +25,7 @@ extension SealedEnvelope {
             let recs = try keys.map { k throws(CryptoError) in Recipient(key: k, sealedKey: try ContentCipher.sealKey(contentKey, to: k)) }
             return SealedEnvelope(recipients: recs, nonce: nonce, ciphertext: ciphertext)
         } catch {
-            throw CoalitionError(.invalidField, "cannot seal to a recipient: \(error.message)", field: "recipients")
+            throw CoalitionError(.invalidField, "cannot seal to a recipient: \(error.message)", field: "recipients", underlying: error)
         }
     }
 

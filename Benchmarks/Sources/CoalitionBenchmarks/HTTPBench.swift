@@ -132,7 +132,7 @@ func benchHTTP() throws {
             return wrk.format("GET", line)
         end
         """.write(toFile: script, atomically: true, encoding: .utf8)
-    func runWrk(_ mode: String) throws -> (rps: Double, p99: String, errors: Int) {
+    func runWrk(_ mode: String) throws -> WrkRun {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: wrk)
         p.arguments = ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script, base]
@@ -146,10 +146,11 @@ func benchHTTP() throws {
             out.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(prefix) }
                 .map { $0.trimmingCharacters(in: .whitespaces).dropFirst(prefix.count).trimmingCharacters(in: .whitespaces) }
         }
-        guard let rps = field("Requests/sec:").flatMap(Double.init), let p99 = field("99%") else { throw BenchError("unexpected wrk output:\n\(out)") }
+        guard let rps = field("Requests/sec:").flatMap(Double.init), let p99 = field("99%"), let p50 = field("50%"),
+              let p99ms = wrkMillis(p99), let p50ms = wrkMillis(p50) else { throw BenchError("unexpected wrk output:\n\(out)") }
         let errors = (field("Non-2xx or 3xx responses:").flatMap { Int($0) } ?? 0)
             + (field("Socket errors:") != nil ? 1 : 0)
-        return (rps, p99, errors)
+        return WrkRun(rps: rps, p50: p50ms, p99: p99ms, errors: errors, p99Text: p99)
     }
     if CommandLine.arguments.contains("--serve") {
         // For profiling: leave the node running and print the load commands (Ctrl-C ends it).
@@ -165,15 +166,19 @@ func benchHTTP() throws {
     // answer), the ceiling of the HTTP stack with wrk on the same two cores.
     let ceiling = try runWrk("healthz")
     print(String(format: "   reference GET /healthz: %.0f requests/s, p99 %@ (the HTTP server's ceiling on this machine, wrk sharing its cores)",
-                 ceiling.rps, ceiling.p99))
+                 ceiling.rps, ceiling.p99Text))
     let get = try runWrk("get")
     let peakAfterGet = rssMiB(of: node.processIdentifier, "VmHWM")
     print(String(format: "   GET /v1/lookup (one item): %.0f requests/s = %.2f of the reference, p99 %@ (target ≥ 30000 requests/s)%@", get.rps,
-                 get.rps / ceiling.rps, get.p99, get.errors > 0 ? " — \(get.errors) errors" : ""))
+                 get.rps / ceiling.rps, get.p99Text, get.errors > 0 ? " — \(get.errors) errors" : ""))
     let post = try runWrk("post")
     print(String(format: "   peak RSS after the GET runs %.0f MiB, after the POST runs %.0f MiB", peakAfterGet, rssMiB(of: node.processIdentifier, "VmHWM")))
-    print(String(format: "   POST /v1/lookup (100 items): %.0f requests/s = %.0f items/s, p99 %@ (target ≥ 200000 items/s)%@", post.rps, post.rps * 100, post.p99,
+    print(String(format: "   POST /v1/lookup (100 items): %.0f requests/s = %.0f items/s, p99 %@ (target ≥ 200000 items/s)%@", post.rps, post.rps * 100, post.p99Text,
                  post.errors > 0 ? " — \(post.errors) errors" : ""))
+    let writeLoad = argument("--write-load", default: 0)
+    if writeLoad > 0 {
+        try benchLookupsUnderWriteLoad(count: writeLoad, root: root, binary: binary, db: db, idle: (get, post), runWrk: runWrk)
+    }
 
     // Freshness: stored by another writer, then matchable over HTTP.
     let writer = EntryStore(database: db, reader: nil)

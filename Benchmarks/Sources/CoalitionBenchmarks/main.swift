@@ -269,7 +269,9 @@ default:
           a coalition run process with N stored signals (default 1000000): start-up time and RSS,
           wrk on GET /v1/lookup and POST /v1/lookup (100 items), p99, freshness; and the
           exact-lookup filter in process at 10M keys (needs wrk and the coalition binary);
-          --serve: set the node up, print the wrk commands and keep it running (for perf)
+          --serve: set the node up, print the wrk commands and keep it running (for perf);
+          --write-load M: then the same wrk runs while the node receives M entries by gossip
+          from a second node process: p50 and p99 idle and under that write load
         usage: coalition-bench trends [--terms N] [--text-kib N] [--naive-kib N]
           trend matching with N terms (default 100000): automaton MB/s vs a naive per-term scan
         usage: coalition-bench pdq [--hashes N[,N…]] [--queries N] [--distance D] [--no-threatexchange]

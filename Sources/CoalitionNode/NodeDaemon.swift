@@ -111,10 +111,11 @@ public final class NodeDaemon: Sendable {
         case "ping":
             return "{\"ok\":true}"
         case "poke":
-            // The CLI wrote to the store: its changes reach the feed's subscribers now.
-            let store = directory.store
-            _ = try? await NIOThreadPool.singleton.runIfActive { try store.feed.catchUp() }
+            // The CLI wrote to the store: relay its entries at once (the broadcaster reads them
+            // from the table), then let the feed's other subscribers see them, off this path.
             gossip.entriesApplied()
+            let store = directory.store
+            Task { _ = try? await NIOThreadPool.singleton.runIfActive { try store.feed.catchUp() } }
             return "{\"ok\":true}"
         case "reload":
             do {

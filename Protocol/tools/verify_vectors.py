@@ -1471,17 +1471,36 @@ def canonical_labels(raw: List[str]) -> List[str]:
     return [d.decode("utf-8") for d in sorted(out)]
 
 
-def check_labels_file(report: Report, file: str, data: Dict[str, Any]) -> None:
+class Rejected:
+    """A publish rule's rejection, as a case result (the wording is informative)."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+    def __repr__(self) -> str:
+        return f"rejected ({self.why})"
+
+
+def check_publish_rule_cases(report: Report, file: str, data: Dict[str, Any], rule: Callable[[Any], Any], what: str) -> None:
+    """labels.json and trends.json: each case's input gives its canonical form, compared as
+    UTF-8, or is rejected."""
+    def utf8(value: Any) -> Any:
+        if isinstance(value, str):
+            return value.encode("utf-8")
+        return [utf8(v) for v in value] if isinstance(value, list) else value
     for case in data["cases"]:
-        name = case["name"]
         try:
-            got: Any = canonical_labels(case["input"])
+            got: Any = rule(case["input"])
         except LabelRejected as err:
-            got = f"rejected ({err})"
+            got = Rejected(str(err))
         if "reject" in case:
-            report.ok(file, name, f"rejected ({case['reject']})", isinstance(got, str), f"canonical {got!r}")
+            report.ok(file, case["name"], f"rejected ({case['reject']})", isinstance(got, Rejected), f"canonical {got!r}")
         else:
-            report.same(file, name, "canonical labels", case["canonical"], got)
+            report.same(file, case["name"], what, utf8(case["canonical"]), got if isinstance(got, Rejected) else utf8(got))
+
+
+def check_labels_file(report: Report, file: str, data: Dict[str, Any]) -> None:
+    check_publish_rule_cases(report, file, data, canonical_labels, "canonical labels")
 
 
 def canonical_trend(text: str) -> str:
@@ -1515,16 +1534,7 @@ def canonical_trend(text: str) -> str:
 
 
 def check_trends_file(report: Report, file: str, data: Dict[str, Any]) -> None:
-    for case in data["cases"]:
-        name = case["name"]
-        try:
-            got: Any = canonical_trend(case["input"])
-        except LabelRejected as err:
-            got = f"rejected ({err})"
-        if "reject" in case:
-            report.ok(file, name, "rejected", isinstance(got, str) and got.startswith("rejected ("), f"canonical {got!r}")
-        else:
-            report.same(file, name, "canonical trend", case["canonical"].encode("utf-8"), got.encode("utf-8") if isinstance(got, str) else got)
+    check_publish_rule_cases(report, file, data, canonical_trend, "canonical trend")
 
 
 # ---------------------------------------------------------------------------

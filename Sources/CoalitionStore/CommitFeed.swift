@@ -130,13 +130,12 @@ public final class CommitFeed: Sendable {
         batches: while i < s.batches.count {
             let b = s.batches[i]
             guard b.after <= next, let changes = b.changes else { break }
-            for (j, c) in changes.enumerated() where c.cursor > cursor {
+            for c in changes where c.cursor > cursor {
                 if out.count >= limit, c.cursor != out.last?.cursor {
                     next = out.last!.cursor
                     break batches
                 }
                 out.append(c)
-                if j == changes.count - 1 { next = b.through }
             }
             next = b.through
             i += 1

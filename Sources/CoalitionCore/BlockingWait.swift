@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Synchronization
 
 /// The one place where Coalition's code blocks its thread waiting for another.
@@ -34,6 +35,13 @@ public enum BlockingWait {
     public static func wait(_ group: DispatchGroup, file: StaticString = #fileID, line: UInt = #line) {
         check(file: file, line: line)
         group.wait()
+    }
+
+    /// Waits for `condition`, which the caller has locked. In debug builds, traps on a thread
+    /// where waits are forbidden.
+    public static func wait(_ condition: NSCondition, file: StaticString = #fileID, line: UInt = #line) {
+        check(file: file, line: line)
+        condition.wait()
     }
 
     private static func check(file: StaticString, line: UInt) {

@@ -15,8 +15,11 @@ extension Array where Element: Sendable {
     ///
     /// Inlinable so that it is specialized for the caller's element and result types: generic,
     /// every element was copied through its type's value witnesses on the ingest path.
+    ///
+    /// - Parameter workers: background threads to run on (``BackgroundWorkers/shared`` for work
+    ///   that must not slow the threads serving requests); nil runs on Dispatch's pool.
     @inlinable
-    public func parallelMap<T: Sendable>(chunkSize: Int? = nil, _ transform: @Sendable (Element) -> T) -> [T] {
+    public func parallelMap<T: Sendable>(chunkSize: Int? = nil, on workers: BackgroundWorkers? = nil, _ transform: @Sendable (Element) -> T) -> [T] {
         let chunkSize = chunkSize ?? Swift.max(1, Swift.min(64, count / (ProcessInfo.processInfo.activeProcessorCount * 16)))
         if count <= chunkSize { return map(transform) }
         let chunks = (count + chunkSize - 1) / chunkSize
@@ -24,10 +27,15 @@ extension Array where Element: Sendable {
             let input = UncheckedInput(buffer: source)
             return [T](unsafeUninitializedCapacity: input.buffer.count) { storage, initialized in
                 let output = UncheckedOutput(buffer: storage)
-                DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let chunk: @Sendable (Int) -> Void = { c in
                     let start = c * chunkSize
                     let end = Swift.min(start + chunkSize, input.buffer.count)
                     for i in start..<end { (output.buffer.baseAddress! + i).initialize(to: transform(input.buffer[i])) }
+                }
+                if let workers {
+                    workers.perform(iterations: chunks, chunk)
+                } else {
+                    DispatchQueue.concurrentPerform(iterations: chunks, execute: chunk)
                 }
                 initialized = input.buffer.count
             }

@@ -49,10 +49,11 @@ extension EntryStore {
     }
 
     /// Decodes items of any form into entries and verifies them, all on all cores, without
-    /// touching the database. An item `decode` refuses is rejected with its error.
+    /// touching the database. An item `decode` refuses is rejected with its error. The work runs
+    /// on ``BackgroundWorkers/shared``, below the priority of the threads serving requests.
     public func prepare<Item: Sendable>(_ items: [Item], decode: @Sendable (Item) throws(CoalitionError) -> Entry) -> PreparedBatch {
         let reader = self.reader
-        return PreparedBatch(items: items.parallelMap { item in
+        return PreparedBatch(items: items.parallelMap(on: .shared) { item in
             do throws(CoalitionError) {
                 let e = try decode(item)
                 return .success(VerifiedEntry(entry: e, body: try e.validateIntrinsic(), reader: reader))

@@ -265,9 +265,6 @@ private final class WeakGossip: @unchecked Sendable {
     weak var daemon: NodeDaemon?
 }
 
-/// Loads the API's match indexes when the node starts, off the cooperative thread pool (it is
-/// seconds of CPU and reads with millions of signals stored), logs what it loaded and how long
-/// it took, then idles until shutdown. `/readyz` answers 503 until the load is done.
 extension NodeDaemon {
     /// Makes SwiftNIO's event loops Swift Concurrency's global executor, so that API handlers run
     /// on the thread that owns their connection instead of hopping to Dispatch's pool and back.
@@ -279,24 +276,34 @@ extension NodeDaemon {
     }
 }
 
+/// Loads the API's match indexes when the node starts, off the cooperative thread pool (it is
+/// seconds of CPU and reads with millions of signals stored), logs what it loaded and how long
+/// it took, then applies every commit to them in the background until shutdown, so that no
+/// request waits for changes to be applied. `/readyz` answers 503 until the load is done.
 struct IndexWarmUp: Service {
     let env: APIEnvironment
     let logger: Logger
 
     func run() async throws {
-        let env = self.env, logger = self.logger
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                do {
-                    let summary = try env.loadIndexes()
-                    logger.info("\(summary)")
-                } catch {
-                    logger.error("loading the match indexes failed (they load on the next request instead): \(error)")
-                }
-                done.resume()
+        do {
+            let summary = try await NIOThreadPool.singleton.runIfActive { [env] in try env.loadIndexes() }
+            logger.info("\(summary)")
+        } catch {
+            logger.error("loading the match indexes failed (they load on the next request instead): \(error)")
+        }
+        let query = env.query
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                try await cancelWhenGracefulShutdown { try await query.followChanges() }
+            } catch is CancellationError {
+                return
+            } catch {
+                guard !Task.isShuttingDownGracefully else { return }
+                // The requests then apply the changes themselves until the follower is back.
+                logger.warning("applying changes to the match indexes failed; retrying in 1 s: \(error)")
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
             }
         }
-        try? await gracefulShutdown()
     }
 }
 

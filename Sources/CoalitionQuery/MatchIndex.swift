@@ -3,6 +3,8 @@ import CoalitionMatch
 import CoalitionStore
 import Foundation
 import NIOConcurrencyHelpers
+import NIOPosix
+import Synchronization
 
 /// The in-memory lookup indexes of the query layer:
 /// - every non-retracted PDQ hash (multi-index hashing, exact radius search);
@@ -42,6 +44,8 @@ final class MatchIndex: Sendable {
     private let checked = NIOLockedValueBox((commits: UInt64.max, at: 0.0))
     private let loaded = NIOLockedValueBox(false)
     private let loading = NIOLockedValueBox(false)
+    /// Whether ``follow(on:)`` runs, so that requests need not apply changes themselves.
+    private let following = Atomic<Bool>(false)
 
     init(store: EntryStore) { self.store = store }
 
@@ -51,6 +55,11 @@ final class MatchIndex: Sendable {
     var isLoading: Bool { loading.withLockedValue { $0 } }
 
     /// Brings the indexes up to the store's latest entry (the full load the first time).
+    ///
+    /// While ``follow()`` runs (in a node), a request only loads the indexes if nothing has yet:
+    /// the follower applies every commit in the background, so lookups never wait for a batch
+    /// of changes to be applied, nor for the database. Without a follower (the CLI, unit tests)
+    /// the request applies what changed itself.
     /// - Throws: `unavailable` while another thread runs the first load.
     @discardableResult
     func refresh() throws -> LoadReport? {
@@ -59,10 +68,18 @@ final class MatchIndex: Sendable {
             // on the server's few threads.
             throw CoalitionError(.unavailable, "the match indexes are still loading; retry shortly")
         }
+        if isLoaded, following.load(ordering: .relaxed) { return nil }
         let commits = store.commitCount
         let started = Self.seconds()
         if checked.withLockedValue({ $0.commits == commits && started - $0.at < 0.001 }) { return nil }
-        let report = try updating.withLock { () throws -> LoadReport? in
+        let report = try update()
+        checked.withLockedValue { $0 = (commits, started) }
+        return report
+    }
+
+    /// Loads the indexes if they are not yet, otherwise applies the changes since their cursor.
+    private func update() throws -> LoadReport? {
+        try updating.withLock { () throws -> LoadReport? in
             if !isLoaded {
                 loading.withLockedValue { $0 = true }
                 defer { loading.withLockedValue { $0 = false } }
@@ -73,8 +90,31 @@ final class MatchIndex: Sendable {
             try applyChanges()
             return nil
         }
-        checked.withLockedValue { $0 = (commits, started) }
-        return report
+    }
+
+    /// Applies every commit to the indexes as the store's feed announces it, on `pool`, until
+    /// the task is cancelled. Loads the indexes first if no one has yet.
+    func follow(on pool: NIOThreadPool) async throws {
+        following.store(true, ordering: .relaxed)
+        defer { following.store(false, ordering: .relaxed) }
+        while !Task.isCancelled {
+            try await pool.runIfActive { [self] in _ = try update() }
+            _ = await store.feed.wait(after: cursor, timeout: .seconds(1))
+        }
+    }
+
+    /// The feed position the indexes reflect.
+    var cursor: Int64 { state.read { $0.cursor } }
+
+    /// Waits until the indexes reflect every commit the feed has announced so far (at most
+    /// `timeout`): after a publish, so that the publisher's next lookup finds the signal.
+    func caughtUp(timeout: Duration) async throws {
+        guard following.load(ordering: .relaxed) else { return }
+        let target = store.feed.through
+        let deadline = ContinuousClock.now + timeout
+        while cursor < target, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(1))
+        }
     }
 
     private static func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }

@@ -3,6 +3,7 @@ import CoalitionCrypto
 import CoalitionMatch
 import CoalitionStore
 import Foundation
+import NIOPosix
 
 /// "What do we know about X": lookups (exact, PDQ, text), signal views with their provenance,
 /// lists, the change feed and local overrides, over one store and its in-memory match indexes.
@@ -115,6 +116,19 @@ public final class QueryService: Sendable {
     /// Brings the indexes up to date.
     /// - Throws: `unavailable` while another thread runs the first load.
     public func refreshIndexes() throws { try index.refresh() }
+
+    /// Keeps the match indexes up to date in the background until cancelled: every commit the
+    /// store's feed announces is applied on `pool`, so requests never apply changes themselves.
+    /// A node runs this as a service; without it, each query applies what changed first.
+    public func followChanges(on pool: NIOThreadPool = .indexUpdates) async throws {
+        try await index.follow(on: pool)
+    }
+
+    /// Waits (at most `timeout`) until the match indexes reflect every commit announced so far,
+    /// so that a signal just published is found by the publisher's next lookup.
+    public func indexesCaughtUp(timeout: Duration = .seconds(2)) async throws {
+        try await index.caughtUp(timeout: timeout)
+    }
 
     // MARK: lookups
 
@@ -376,4 +390,14 @@ public final class QueryService: Sendable {
         defer { overrideCache.invalidate() }
         guard try overrides.remove(kind: k, value: v) else { throw CoalitionError(.notFound, "no override for \(k.name) \(v)", field: "value") }
     }
+}
+
+extension NIOThreadPool {
+    /// The thread on which ``QueryService/followChanges(on:)`` applies commits to the match
+    /// indexes: its own, so that it never queues behind the gossip commits on `.singleton`.
+    public static let indexUpdates: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        return pool
+    }()
 }

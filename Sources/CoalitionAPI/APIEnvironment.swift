@@ -4,16 +4,18 @@ import CoalitionQuery
 import CoalitionStore
 import Foundation
 import Hummingbird
+import NIOPosix
 
 /// What the node does when the API publishes; the node supplies it (it owns the key, the
 /// taxonomy and the gossip service that pushes new entries at once).
 public protocol SignalPublisher: Sendable {
-    /// Publishes the JSON signal input (the CSV/JSONL import's fields); returns the signal's ID.
-    func publish(json: [UInt8]) throws -> EntryID
+    /// Publishes one signal as this node; returns its ID.
+    /// - Throws: `CoalitionError` naming the offending field.
+    func publish(_ input: SignalInput) async throws -> EntryID
     /// Retracts one of this node's own signals.
-    func retract(_ signal: EntryID, reason: String) throws
+    func retract(_ signal: EntryID, reason: String) async throws
     /// Records this node's opinion on a signal.
-    func opine(_ signal: EntryID, stance: String, note: String?) throws
+    func opine(_ signal: EntryID, stance: String, note: String?) async throws
 }
 
 /// The API's limits and address. Lookup limits (PDQ distances, text size) are the query
@@ -45,6 +47,9 @@ public struct APIEnvironment: Sendable {
     /// Metrics for `GET /metrics`.
     public var metrics: APIMetrics
     let tokenCache: TokenCache
+    /// Where the routes' database work runs: never on the event loops, and apart from the
+    /// thread pool on which gossip commits, so that a long commit never queues a lookup.
+    let pool: NIOThreadPool
 
     /// - Parameter query: the node's query layer; one is made over `store` when nil.
     public init(store: EntryStore, tokens: TokenStore, names: @escaping @Sendable (PublicKey) -> String,
@@ -55,11 +60,27 @@ public struct APIEnvironment: Sendable {
         self.publisher = publisher
         self.status = status
         self.metrics = metrics
-        self.tokenCache = TokenCache(tokens: tokens)
+        self.pool = .apiRequests
+        self.tokenCache = TokenCache(tokens: tokens, pool: pool)
+    }
+
+    /// Runs blocking work (a query that may read SQLite, a write) on the API's thread pool.
+    func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await pool.runIfActive(work)
     }
 
     /// Loads the match indexes now rather than on the first request; `/readyz` answers 503
     /// meanwhile.
     /// - Returns: a one-line summary with the counts and the time taken.
     public func loadIndexes() throws -> String { try query.loadIndexes() }
+}
+
+extension NIOThreadPool {
+    /// The API's threads for database work. Four: SQLite readers run side by side in WAL mode,
+    /// and a request waiting for the disk should not hold back the next ones.
+    static let apiRequests: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 4)
+        pool.start()
+        return pool
+    }()
 }

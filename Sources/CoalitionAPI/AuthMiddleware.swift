@@ -13,7 +13,7 @@ struct AuthMiddleware: RouterMiddleware {
         guard let header = request.headers[.authorization] else {
             throw Problem(.unauthorized, "missing Authorization header; send 'Authorization: Bearer <token>'")
         }
-        guard let bearer = Self.bearer(header), let token = try tokens.verify(bearer) else {
+        guard let bearer = Self.bearer(header), let token = try await tokens.verify(bearer) else {
             throw Problem(.unauthorized, "invalid or revoked token")
         }
         if let wait = limiter.admit(token.id) {

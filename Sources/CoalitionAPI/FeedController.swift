@@ -11,16 +11,17 @@ struct FeedController: Sendable {
 
     var routes: RouteCollection<APIRequestContext> {
         let routes = RouteCollection(context: APIRequestContext.self)
-        let reader = RequestReader(configuration: .init()), query = env.query, tokens = env.tokenCache
+        let reader = RequestReader(configuration: .init()), env = self.env, query = env.query, tokens = env.tokenCache
         routes.get("changes") { request, context -> ChangeFeed in
             try context.require(.lookup)
             let q = request.uri.queryParameters
-            return try query.changes(after: Int64(try q.get("after").map { try reader.int($0, "after") } ?? 0),
-                                     limit: try q.get("limit").map { try reader.int($0, "limit") } ?? 100)
+            let after = Int64(try q.get("after").map { try reader.int($0, "after") } ?? 0)
+            let limit = try q.get("limit").map { try reader.int($0, "limit") } ?? 100
+            return try await env.run { try query.changes(after: after, limit: limit) }
         }
         routes.get("stream") { request, context -> Response in
             try context.require(.lookup)
-            return try Self.stream(request, query: query, tokens: tokens, reader: reader)
+            return try Self.stream(request, env: env, tokens: tokens, reader: reader)
         }
         return routes
     }
@@ -31,7 +32,8 @@ struct FeedController: Sendable {
     /// stream (for scripts and tests). The token is checked again through the one-second token
     /// cache on every poll, so a revocation ends an open stream within about a second: one
     /// `revoked` event carrying a problem document, then the end of the stream.
-    static func stream(_ request: Request, query: QueryService, tokens: TokenCache, reader: RequestReader) throws -> Response {
+    static func stream(_ request: Request, env: APIEnvironment, tokens: TokenCache, reader: RequestReader) throws -> Response {
+        let query = env.query
         let q = request.uri.queryParameters
         let resume = request.headers[Self.lastEventID] ?? q.get("after") ?? "0"
         guard let start = Int64(resume), start >= 0 else {
@@ -54,12 +56,13 @@ struct FeedController: Sendable {
             while !Task.isCancelled {
                 if let m = maxSeconds, ContinuousClock.now - began >= .seconds(m) { break }
                 // A store error here ends the stream (thrown): it fails closed, never open.
-                guard try tokens.verify(bearer) != nil else {
+                guard try await tokens.verify(bearer) != nil else {
                     let problem = Problem(.unauthorized, "the token was revoked; this stream has ended")
                     try await writer.write(ByteBuffer(string: "event: revoked\ndata: \(String(decoding: try encoder.encode(problem), as: UTF8.self))\n\n"))
                     break
                 }
-                let page = try query.changes(after: cursor, limit: 500)
+                let from = cursor
+                let page = try await env.run { try query.changes(after: from, limit: 500) }
                 cursor = page.nextCursor
                 if page.changes.isEmpty {
                     if ContinuousClock.now - lastWrite >= .seconds(15) {

@@ -20,7 +20,7 @@ struct LookupController: Sendable {
             let options = try query.options(distance: q.get("distance").map { try reader.int($0, "distance") },
                                             minQuality: q.get("minQuality").map { try reader.int($0, "minQuality") },
                                             includeInactive: try reader.bool(q.get("includeInactive"), "includeInactive"))
-            return LookupResponse(results: [try query.lookup(item, options)])
+            return LookupResponse(results: [try await env.run { try query.lookup(item, options) }])
         }
         routes.post("lookup") { request, context -> LookupResponse in
             try context.require(.lookup)
@@ -31,14 +31,16 @@ struct LookupController: Sendable {
                 throw Problem(.contentTooLarge, "at most \(maxBatch) items per lookup, got \(body.items.count)", field: "items")
             }
             let options = try query.options(distance: body.distance, minQuality: body.minQuality, includeInactive: body.includeInactive)
-            return LookupResponse(results: try query.lookup(batch: body.items, options))
+            let items = body.items
+            return LookupResponse(results: try await env.run { try query.lookup(batch: items, options) })
         }
         routes.post("match/text") { request, context -> TextMatchResponse in
             try context.require(.lookup)
             let start = ContinuousClock.now
             defer { env.metrics.record("match_text", since: start) }
             let body: TextMatchRequest = try await reader.decode(request)
-            return TextMatchResponse(matches: try query.matchText(body.text, includeInactive: body.includeInactive ?? false))
+            let text = body.text, includeInactive = body.includeInactive ?? false
+            return TextMatchResponse(matches: try await env.run { try query.matchText(text, includeInactive: includeInactive) })
         }
         return routes
     }

@@ -21,16 +21,20 @@ struct SignalsController: Sendable {
                 kind: q.get("kind"), category: q.get("category"), origin: q.get("origin"),
                 includeInactive: try reader.bool(q.get("includeInactive"), "includeInactive") ?? false,
                 since: q.get("since"), cursor: q.get("cursor"), limit: try q.get("limit").map { try reader.int($0, "limit") })
-            return try query.list(filter)
+            return try await env.run { try query.list(filter) }
         }
         routes.get("signals/:id") { _, context -> SignalView in
             try context.require(.lookup)
-            return try query.signal(try reader.signalID(context))
+            let id = try reader.signalID(context)
+            return try await env.run { try query.signal(id) }
         }
         routes.post("signals") { request, context -> Response in
             try context.require(.publish)
-            let id = try publisher().publish(json: Array(buffer: try await reader.body(of: request)))
-            var response = try query.signal(id).response(from: request, context: context)
+            let input: SignalInput = try await reader.decode(request)
+            let id = try await publisher().publish(input)
+            // The publisher's next lookup must find the signal.
+            try await query.indexesCaughtUp()
+            var response = try await env.run { try query.signal(id) }.response(from: request, context: context)
             response.status = .created
             response.headers[.location] = "/v1/signals/\(id.hex)"
             return response
@@ -42,16 +46,17 @@ struct SignalsController: Sendable {
             guard let reason = request.uri.queryParameters.get("reason"), !reason.isEmpty else {
                 throw Problem(.badRequest, "query parameter 'reason' is required: say why, for other platforms' moderators", field: "reason")
             }
-            try p.retract(id, reason: reason)
-            return try query.signal(id)
+            try await p.retract(id, reason: reason)
+            try await query.indexesCaughtUp()
+            return try await env.run { try query.signal(id) }
         }
         routes.post("signals/:id/opinions") { request, context -> SignalView in
             try context.require(.publish)
             let p = try publisher()
             let id = try reader.signalID(context)
             let body: OpinionRequest = try await reader.decode(request)
-            try p.opine(id, stance: body.stance, note: body.note)
-            return try query.signal(id)
+            try await p.opine(id, stance: body.stance, note: body.note)
+            return try await env.run { try query.signal(id) }
         }
         return routes
     }

@@ -3,6 +3,7 @@ import CoalitionCrypto
 import CoalitionStore
 import Foundation
 import NIOConcurrencyHelpers
+import NIOPosix
 
 /// The API token check without a database read on every request: a token that verified is
 /// trusted again for up to `lifetime` seconds (one second by default). A revocation made in
@@ -12,14 +13,17 @@ import NIOConcurrencyHelpers
 final class TokenCache: Sendable {
     private let tokens: TokenStore
     private let lifetime: Double
+    private let pool: NIOThreadPool
     private let entries = NIOLockedValueBox<(revocations: UInt64, byHash: [Data: (token: APIToken, at: Double)])>((0, [:]))
 
-    init(tokens: TokenStore, lifetime: Double = 1) {
+    init(tokens: TokenStore, lifetime: Double = 1, pool: NIOThreadPool) {
         self.tokens = tokens
         self.lifetime = lifetime
+        self.pool = pool
     }
 
-    func verify(_ plaintext: String, now: Double = Date().timeIntervalSince1970) throws -> APIToken? {
+    /// The token, if valid; a cache miss reads the store on `pool`.
+    func verify(_ plaintext: String, now: Double = Date().timeIntervalSince1970) async throws -> APIToken? {
         let key = Data(SHA256.hash(Array(plaintext.utf8)))
         let revocations = TokenStore.revocations
         let hit = entries.withLockedValue { e in
@@ -27,7 +31,7 @@ final class TokenCache: Sendable {
             return e.byHash[key]
         }
         if let hit, now - hit.at < lifetime { return hit.token }
-        guard let token = try tokens.verify(plaintext) else {
+        guard let token = try await pool.runIfActive({ [tokens] in try tokens.verify(plaintext) }) else {
             entries.withLockedValue { _ = $0.byHash.removeValue(forKey: key) }
             return nil
         }

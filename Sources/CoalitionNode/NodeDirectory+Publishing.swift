@@ -1,7 +1,9 @@
 import CoalitionAPI
+import CoalitionQuery
 import CoalitionCore
 import CoalitionStore
 import Foundation
+import NIOPosix
 
 extension NodeDirectory {
     /// Publishes one signal as this platform.
@@ -33,30 +35,34 @@ extension NodeDirectory {
     }
 }
 
-/// The API's publishing, done by this node and pushed to peers at once.
+/// The API's publishing, done by this node on the API's thread pool and pushed to peers at once.
 struct NodePublisher: SignalPublisher {
     let directory: NodeDirectory
     let pushed: @Sendable () -> Void
 
-    func publish(json: [UInt8]) throws -> EntryID {
-        let input: SignalInput
-        do { input = try JSONDecoder().decode(SignalInput.self, from: Data(json)) } catch let error as DecodingError {
-            throw Problem.decoding(error)
-        } catch {
-            throw Problem(.badRequest, "the body is not a signal: \(error)")
-        }
-        let entry = try directory.publish(input)
+    func publish(_ input: SignalInput) async throws -> EntryID {
+        let entry = try await NIOThreadPool.apiWrites.runIfActive { [directory] in try directory.publish(input) }
         pushed()
         return entry.id
     }
 
-    func retract(_ signal: EntryID, reason: String) throws {
-        try directory.retract(signal, reason: reason)
+    func retract(_ signal: EntryID, reason: String) async throws {
+        _ = try await NIOThreadPool.apiWrites.runIfActive { [directory] in try directory.retract(signal, reason: reason) }
         pushed()
     }
 
-    func opine(_ signal: EntryID, stance: String, note: String?) throws {
-        try directory.opine(signal, stance: stance, note: note)
+    func opine(_ signal: EntryID, stance: String, note: String?) async throws {
+        _ = try await NIOThreadPool.apiWrites.runIfActive { [directory] in try directory.opine(signal, stance: stance, note: note) }
         pushed()
     }
+}
+
+extension NIOThreadPool {
+    /// One thread for the API's writes: SQLite takes one writer at a time anyway, and the
+    /// API's read threads stay free for lookups while a publish waits for the write lock.
+    static let apiWrites: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        return pool
+    }()
 }

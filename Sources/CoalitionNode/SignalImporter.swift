@@ -1,5 +1,6 @@
 import CoalitionCore
 import CoalitionCrypto
+import CoalitionQuery
 import CoalitionStore
 import Foundation
 import Logging

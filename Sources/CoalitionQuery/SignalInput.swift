@@ -59,8 +59,8 @@ public struct SignalInput: Codable, Sendable, Equatable {
         try c.encodeIfPresent(recipients, forKey: .recipients)
     }
 
-    /// Splits `a;b;c` (also `|` or `,`) into trimmed, non-empty items.
-    static func splitList(_ s: String) -> [String] {
+    /// Splits `a;b;c` (also `|` or `,`) into trimmed, non-empty items (a CSV cell's list).
+    public static func splitList(_ s: String) -> [String] {
         s.split(whereSeparator: { $0 == ";" || $0 == "|" || $0 == "," }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 

@@ -8,18 +8,17 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-/// A publisher for router tests: plain signals from JSON `{kind, value, category, quality?}`.
+/// A publisher for router tests: this store's signer publishes, on the caller's thread.
 struct TestPublisher: SignalPublisher {
     let store: EntryStore
     let signer: Signer
 
-    struct Input: Decodable { var kind: String; var value: String; var category: String; var quality: UInt8? }
+    func publish(_ input: SignalInput) throws -> EntryID {
+        try store.append([try input.draft()], by: signer)[0].id
+    }
 
-    func publish(json: [UInt8]) throws -> EntryID {
-        let input: Input
-        do { input = try JSONDecoder().decode(Input.self, from: Data(json)) } catch let e as DecodingError { throw Problem.decoding(e) }
-        let signal = try Signal(kind: try SignalKind(name: input.kind), value: input.value, category: input.category, quality: input.quality)
-        return try store.append([.plain(.publish(signal))], by: signer)[0].id
+    func publish(_ kind: String, _ value: String, category: String) throws -> EntryID {
+        try publish(SignalInput(kind: kind, value: value, category: category))
     }
 
     func retract(_ signal: EntryID, reason: String) throws {

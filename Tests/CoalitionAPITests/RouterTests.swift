@@ -212,7 +212,7 @@ import Testing
             }
             #expect(try await matched("the #FirstChallenge and the second challenge") == ["#firstchallenge"])
             // Added after the index was built: matchable on the next request (incremental add).
-            let second = try TestPublisher(store: f.store, signer: f.signer).publish(json: Array(#"{"kind":"trend","value":"second challenge","category":"protection_of_minors/unsafe_challenges"}"#.utf8))
+            let second = try TestPublisher(store: f.store, signer: f.signer).publish("trend", "second challenge", category: "protection_of_minors/unsafe_challenges")
             #expect(try await matched("the #FirstChallenge and the second challenge") == ["#firstchallenge", "second challenge"])
             // Retracted: no longer reported, though the automaton still holds the term.
             try TestPublisher(store: f.store, signer: f.signer).retract(second, reason: "false positive")

@@ -157,6 +157,15 @@ let package = Package(
             name: "CoalitionStoreTests",
             dependencies: ["CoalitionStore", "CTuning", "CoalitionTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .testTarget(
+            name: "CoalitionIngestTests",
+            dependencies: [
+                "CoalitionIngest", "CoalitionStore", "CoalitionSync", "CoalitionTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "CoalitionMatchTests", dependencies: ["CoalitionMatch", "CoalitionTestSupport"]),
         .testTarget(
             name: "CoalitionAPITests",

@@ -20,6 +20,7 @@ let package = Package(
                 .product(name: "CoalitionCrypto", package: "coalition"),
                 .product(name: "CoalitionStore", package: "coalition"),
                 .product(name: "CoalitionGossip", package: "coalition"),
+                .product(name: "CoalitionIngest", package: "coalition"),
                 .product(name: "CoalitionNode", package: "coalition"),
                 .product(name: "CoalitionMatch", package: "coalition"),
                 .product(name: "GRDB", package: "GRDB.swift"),

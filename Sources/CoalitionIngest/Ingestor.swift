@@ -60,7 +60,7 @@ public final class Ingestor: EntryIngest, Sendable {
     /// stalled peer never leaves the store without them.
     static let bootstrapIdleLimit: TimeInterval = 5
 
-    public init(store: EntryStore, policy: Policy, pool: NIOThreadPool = .singleton, logger: Logger = Logger(label: "coalition.ingest")) {
+    public init(store: EntryStore, policy: Policy, pool: NIOThreadPool = .ingest, logger: Logger = Logger(label: "coalition.ingest")) {
         self.store = store
         self.acceptedAuthors = policy.acceptedAuthors
         self.pool = pool
@@ -295,6 +295,27 @@ public final class Ingestor: EntryIngest, Sendable {
             return out
         }
         for (author, seq) in waiting { outcome.gaps[author] = (heads[author] ?? 0, seq) }
+    }
+
+    // MARK: local sources
+
+    /// Verifies and stores entries read locally (an export being imported or restored), in
+    /// order, through ``IngestPipeline``: decoding and verification on all cores while the
+    /// previous batch commits, and the bulk path into an empty store. Authors outside the
+    /// accepted set are refused entry by entry (`forbidden`), so that a report can name each line.
+    /// Blocking: call it off the event loops.
+    /// - Throws: a database error; the batches before it stay stored.
+    public func run<Item: Sendable>(local items: [Item], decode: @escaping @Sendable (Item) throws(CoalitionError) -> Entry) throws -> IngestPipeline.Outcome {
+        let policy = acceptedAuthors().map { IngestPolicy(acceptedAuthors: $0) } ?? .acceptAll
+        return try IngestPipeline(store: store, policy: policy).run(items, decode: decode)
+    }
+
+    /// Signs and stores this node's own entries (publishing, retracting, opining): they need no
+    /// verification or membership check, and take the store's single writer like every commit.
+    /// Blocking: call it off the event loops.
+    /// - Throws: `CoalitionError` naming the offending field, or a database error.
+    public func append(_ drafts: [EntryStore.Draft], by signer: Signer, now: Int64 = .nowMillis) throws -> [Entry] {
+        try store.append(drafts, by: signer, now: now)
     }
 
     /// Entries deferred by the quota so far.

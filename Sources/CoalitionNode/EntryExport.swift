@@ -1,5 +1,6 @@
 import CoalitionCore
 import CoalitionCrypto
+import CoalitionIngest
 import CoalitionStore
 import Foundation
 
@@ -139,9 +140,10 @@ public struct EntryImporter: Sendable {
 
     /// Verifies and stores every line; problems are reported with their line numbers.
     ///
-    /// The lines go through ``IngestPipeline``: each batch is parsed and verified on all cores
-    /// while the previous one commits, and into an empty store (a node restored from another's
-    /// export) they are loaded in bulk once there are ``IngestPipeline/bulkThreshold`` of them.
+    /// The lines go through the node's ``Ingestor`` (its ``IngestPipeline``): each batch is
+    /// parsed and verified on all cores while the previous one commits, and into an empty store
+    /// (a node restored from another's export) they are loaded in bulk once there are
+    /// ``IngestPipeline/bulkThreshold`` of them.
     public func run(data: Data) throws -> SignalImporter.Report {
         var report = SignalImporter.Report()
         // Where each line lies in `data` (16 bytes a line, not a copy of it): they are parsed
@@ -154,7 +156,7 @@ public struct EntryImporter: Sendable {
             lines.append(raw.startIndex..<raw.endIndex)
             lineNumbers.append(i + 1)
         }
-        let outcome = try IngestPipeline(store: node.store, policy: node.ingestPolicy).run(lines) { range throws(CoalitionError) in
+        let outcome = try node.ingestor.run(local: lines) { range throws(CoalitionError) in
             // Step 1 of §9 trims ASCII white space only (what JSON allows between tokens).
             let line = Substring(decoding: data[range], as: UTF8.self).trimmingCharacters(in: Self.asciiWhiteSpace)
             return try ExportedEntry.decodeEntry(Substring(line))

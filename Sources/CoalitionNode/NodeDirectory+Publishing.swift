@@ -10,7 +10,7 @@ extension NodeDirectory {
     /// - Throws: `CoalitionError` naming the offending field.
     @discardableResult
     public func publish(_ input: SignalInput) throws -> Entry {
-        try store.append([try input.draft()], by: signer)[0]
+        try ingestor.append([try input.draft()], by: signer)[0]
     }
 
     /// Retracts one of this platform's own signals.
@@ -23,7 +23,7 @@ extension NodeDirectory {
             throw CoalitionError(.forbidden, "signal \(id.hex) was published by \(displayName(of: row.author)); only its author can retract it (dispute it instead)")
         }
         guard row.retractedBy == nil else { throw CoalitionError(.forbidden, "signal \(id.hex) is already retracted") }
-        return try store.append([.plain(.retract(try Retraction(target: id, reason: reason)))], by: signer)[0]
+        return try ingestor.append([.plain(.retract(try Retraction(target: id, reason: reason)))], by: signer)[0]
     }
 
     /// Records this platform's opinion (`confirm`, `dispute` or `seen`) on any signal.
@@ -31,7 +31,7 @@ extension NodeDirectory {
     public func opine(_ id: EntryID, stance: String, note: String?) throws -> Entry {
         guard try store.signal(id) != nil else { throw CoalitionError(.notFound, "no signal \(id.hex) in this node", field: "id") }
         let opinion = try Opinion(target: id, stance: try Opinion.Stance(name: stance), note: note)
-        return try store.append([.plain(.opinion(opinion))], by: signer)[0]
+        return try ingestor.append([.plain(.opinion(opinion))], by: signer)[0]
     }
 }
 

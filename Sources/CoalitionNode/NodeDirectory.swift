@@ -1,5 +1,6 @@
 import CoalitionCore
 import CoalitionCrypto
+import CoalitionIngest
 import CoalitionStore
 import CoalitionQuery
 import Foundation
@@ -80,12 +81,21 @@ public struct NodeDirectory: Sendable {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    /// The ingest policy the configuration implies: configured members plus this node.
-    public var ingestPolicy: IngestPolicy {
-        guard !configuration.members.isEmpty else { return .acceptAll }
+    /// The authors the configuration accepts: configured members plus this node (nil, every
+    /// author, while no member is configured).
+    public var acceptedAuthors: Set<PublicKey>? {
+        guard !configuration.members.isEmpty else { return nil }
         var keys: Set<PublicKey> = [signer.publicKey]
         for m in configuration.members { if let id = try? MemberID(parsing: m.id) { keys.insert(id.publicKey) } }
-        return IngestPolicy(acceptedAuthors: keys)
+        return keys
+    }
+
+    /// The one way entries enter this node's store from a local command (publishing, importing,
+    /// restoring), with the configuration's membership policy. The daemon's gossip has its own,
+    /// with the running configuration's members and the peers' quotas.
+    public var ingestor: Ingestor {
+        let accepted = acceptedAuthors
+        return Ingestor(store: store, policy: Ingestor.Policy(acceptedAuthors: { accepted }))
     }
 
     /// The display name for an author: "self", a configured member's name, or its short ID.

@@ -1,5 +1,6 @@
 import CoalitionCore
 import CoalitionCrypto
+import CoalitionIngest
 import CoalitionQuery
 import CoalitionStore
 import Foundation
@@ -136,7 +137,7 @@ public struct SignalImporter: Sendable {
 
     private func publish(_ pending: inout [(line: Int, draft: EntryStore.Draft)], now: Int64) throws -> Int {
         guard !pending.isEmpty else { return 0 }
-        let n = try node.store.append(pending.map(\.draft), by: node.signer, now: now).count
+        let n = try node.ingestor.append(pending.map(\.draft), by: node.signer, now: now).count
         pending.removeAll(keepingCapacity: true)
         return n
     }

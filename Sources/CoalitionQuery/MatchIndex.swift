@@ -99,9 +99,15 @@ final class MatchIndex: Sendable {
         defer { following.store(false, ordering: .relaxed) }
         while !Task.isCancelled {
             try await pool.runIfActive { [self] in _ = try update() }
-            _ = await store.feed.wait(after: cursor, timeout: .seconds(1))
+            // Woken by this process's commits at once; the timeout is how soon a write by another
+            // process (the CLI) is noticed: each update first checks the table for one.
+            _ = await store.feed.wait(after: cursor, timeout: Self.foreignWritePoll)
         }
     }
+
+    /// How often ``follow(on:)`` checks the database for commits of other processes when this
+    /// one commits nothing (one indexed read each time).
+    static let foreignWritePoll: Duration = .milliseconds(20)
 
     /// The feed position the indexes reflect.
     var cursor: Int64 { state.read { $0.cursor } }

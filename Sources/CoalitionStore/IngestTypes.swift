@@ -27,6 +27,12 @@ public struct IngestReport: Sendable, Equatable {
         public let index: Int
         public let code: CoalitionError.Code
         public let message: String
+
+        public init(index: Int, code: CoalitionError.Code, message: String) {
+            self.index = index
+            self.code = code
+            self.message = message
+        }
     }
     /// Entries stored and applied (including pending ones they released).
     public var applied = 0

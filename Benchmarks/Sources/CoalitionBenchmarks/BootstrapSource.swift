@@ -19,7 +19,9 @@ struct BootstrapSource {
     private let stdin: Pipe
 
     /// Starts a child serving the store at `path` to the member `peer` (and to nobody else).
-    static func start(store path: String, peer: PublicKey) throws -> BootstrapSource {
+    /// - Parameter niceness: when not 0, every thread of the child gets this nice value once it
+    ///   is ready: on one machine it stands in for a peer that runs on another.
+    static func start(store path: String, peer: PublicKey, niceness: Int32 = 0) throws -> BootstrapSource {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
         p.arguments = ["serve-store", path, Hex.encode(peer.bytes)]
@@ -37,6 +39,11 @@ struct BootstrapSource {
               let key = try? PublicKey(bytes: hex) else {
             p.terminate()
             throw BenchError("serve-store child did not start (said \(String(decoding: line, as: UTF8.self)))")
+        }
+        if niceness != 0 {
+            // Linux keeps the nice value per thread: each of the child's threads is set.
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(p.processIdentifier)/task")) ?? []
+            for tid in tasks.compactMap({ id_t($0) }) { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), tid, niceness) }
         }
         return BootstrapSource(process: p, port: port, key: key, stdin: input)
     }

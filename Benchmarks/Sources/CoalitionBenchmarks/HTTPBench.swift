@@ -177,7 +177,7 @@ func benchHTTP() throws {
                  post.errors > 0 ? " — \(post.errors) errors" : ""))
     let writeLoad = argument("--write-load", default: 0)
     if writeLoad > 0 {
-        try benchLookupsUnderWriteLoad(count: writeLoad, root: root, binary: binary, db: db, idle: (get, post), runWrk: runWrk)
+        try benchLookupsUnderWriteLoad(count: writeLoad, root: root, binary: binary, db: db, idle: (ceiling, get, post), runWrk: runWrk)
     }
 
     // Freshness: stored by another writer, then matchable over HTTP.

@@ -1,5 +1,6 @@
 import CoalitionCore
 import CoalitionCrypto
+import CoalitionIngest
 import CoalitionStore
 import Dispatch
 import Foundation

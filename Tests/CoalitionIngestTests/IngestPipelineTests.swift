@@ -1,6 +1,7 @@
 import CoalitionCore
 import CoalitionCrypto
-@testable import CoalitionStore
+@testable import CoalitionIngest
+import CoalitionStore
 import Foundation
 import GRDB
 import Testing

@@ -1,4 +1,5 @@
 import CoalitionCore
+import CoalitionStore
 import Dispatch
 import Synchronization
 

@@ -1,5 +1,8 @@
 import Hummingbird
 import HTTPTypes
+import HummingbirdCore
+import Logging
+import NIOCore
 
 /// Builds the router: `/healthz`, `/readyz`, `/metrics`, and the authenticated `/v1` API
 /// described by `Protocol/openapi.yaml`, one controller per group of routes.
@@ -27,4 +30,19 @@ public func buildRouter(_ env: APIEnvironment, configuration: APIConfiguration =
         .addRoutes(OverridesController(env: env, reader: reader).routes)
         .addRoutes(StatusController(env: env).routes)
     return router
+}
+
+/// The API as a runnable application: the router of ``buildRouter(_:configuration:)`` served at
+/// the configuration's host and port. The daemon and the tests both build it here, so that what
+/// the tests serve is what a node serves.
+/// - Parameters:
+///   - server: the HTTP server (the daemon's has its header and idle timeouts, and TLS when
+///     configured); plain HTTP/1.1 by default.
+///   - onServerRunning: called with the listening channel once it is bound.
+public func buildApplication(_ env: APIEnvironment, configuration: APIConfiguration = .init(), server: HTTPServerBuilder = .http1(),
+                             onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
+                             logger: Logger = Logger(label: "coalition.api")) -> Application<RouterResponder<APIRequestContext>> {
+    Application(router: buildRouter(env, configuration: configuration), server: server,
+                configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "coalition"),
+                onServerRunning: onServerRunning, logger: logger)
 }

@@ -72,14 +72,15 @@ public final class NodeDaemon: Sendable {
             let http1 = HTTPServerBuilder.coalitionAPI(headerTimeout: .milliseconds(Int64(config.api.headerTimeoutSeconds * 1000)),
                                                        idleTimeout: .milliseconds(Int64(config.api.idleTimeoutSeconds * 1000)), logger: logger)
             let server = try Self.apiServer(http1, config: config.api, directory: directory.path)
-            api = Application(router: buildRouter(env, configuration: apiConfig), server: server,
-                              configuration: .init(address: .hostname(address.host, port: address.port), serverName: "coalition"),
-                              onServerRunning: { [logger] channel in
-                                  // Hummingbird builds the listener; the overload guard goes in once it is bound.
-                                  let guardHandler = AcceptOverloadHandler(listener: "HTTP API", logger: logger, failures: acceptFailures)
-                                  try? await channel.pipeline.addHandler(guardHandler, position: .first)
-                              },
-                              logger: logger)
+            api = buildApplication(env, configuration: apiConfig, server: server, onServerRunning: { [logger] channel in
+                // Hummingbird builds the listener; the overload guard goes in once it is bound.
+                let guardHandler = AcceptOverloadHandler(listener: "HTTP API", logger: logger, failures: acceptFailures)
+                do {
+                    try await channel.pipeline.addHandler(guardHandler, position: .first)
+                } catch {
+                    logger.warning("the HTTP API listener runs without its accept-overload guard: \(error)")
+                }
+            }, logger: logger)
         }
         holder.daemon = self
     }

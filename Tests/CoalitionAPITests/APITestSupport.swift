@@ -52,7 +52,8 @@ struct APIFixture {
                                  status: { Array(#"{"name":"test"}"#.utf8) })
         var c = configuration
         c.port = 0
-        app = Application(router: buildRouter(env, configuration: c), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        c.host = "127.0.0.1"
+        app = buildApplication(env, configuration: c)
     }
 }
 

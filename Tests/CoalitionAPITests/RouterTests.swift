@@ -345,7 +345,7 @@ import Testing
         let token = try tokens.create(name: "t", scopes: [.lookup]).plaintext
         let env = APIEnvironment(store: store, tokens: tokens, names: { _ in "" },
                                  metrics: APIMetrics(snapshot: { [.init("coalition_store_entries", [], 42)] }))
-        let app = Application(router: buildRouter(env))
+        let app = buildApplication(env)
         try await app.test(.router) { client in
             for _ in 0..<3 {
                 try await client.execute(uri: "/v1/lookup?kind=md5&value=d41d8cd98f00b204e9800998ecf8427e", method: .get, headers: .bearer(token)) { #expect($0.status == .ok) }
@@ -389,7 +389,7 @@ import Testing
         let store = EntryStore(database: db, reader: me)
         let tokens = TokenStore(database: db)
         let token = try tokens.create(name: "t", scopes: [.lookup]).plaintext
-        let app = Application(router: buildRouter(APIEnvironment(store: store, tokens: tokens, names: { _ in "" })))
+        let app = buildApplication(APIEnvironment(store: store, tokens: tokens, names: { _ in "" }))
         let other = Signer()
         let sealed = try Signal(kind: .sha256, value: String(repeating: "ab", count: 32), category: "violence", tlp: .red)
         _ = try store.append([.plain(.publish(try Signal(kind: .md5, value: String(repeating: "0", count: 32), category: "violence")))], by: other)

@@ -32,7 +32,10 @@ public final class Ingestor: EntryIngest, Sendable {
 
     let store: EntryStore
     let acceptedAuthors: @Sendable () -> Set<PublicKey>?
+    /// Where live traffic (small batches) is prepared and committed, at normal priority.
     let pool: NIOThreadPool
+    /// Where large batches (a bootstrap, a peer catching up) are, at lower priority.
+    let backgroundPool: NIOThreadPool
     let logger: Logger
     private let quota: NIOLockedValueBox<IngestQuota>
     private let pendingCap: Int
@@ -60,7 +63,18 @@ public final class Ingestor: EntryIngest, Sendable {
     /// stalled peer never leaves the store without them.
     static let bootstrapIdleLimit: TimeInterval = 5
 
-    public init(store: EntryStore, policy: Policy, pool: NIOThreadPool = .ingest, logger: Logger = Logger(label: "coalition.ingest")) {
+    /// Batches of at least this many entries are background work: they are prepared and stored
+    /// on `backgroundPool` and verified on ``BackgroundWorkers``, below the threads that serve
+    /// lookups. Smaller ones (a signal just published somewhere) go at normal priority, so that
+    /// they cross the federation in milliseconds even on a busy machine.
+    public static let backgroundBatch = EntryStore.backgroundBatch
+
+    /// - Parameters:
+    ///   - pool: for small batches and the bootstrap's bookkeeping.
+    ///   - backgroundPool: for large batches (``backgroundBatch``).
+    public init(store: EntryStore, policy: Policy, pool: NIOThreadPool = .singleton, backgroundPool: NIOThreadPool = .ingest,
+                logger: Logger = Logger(label: "coalition.ingest")) {
+        self.backgroundPool = backgroundPool
         self.store = store
         self.acceptedAuthors = policy.acceptedAuthors
         self.pool = pool
@@ -107,7 +121,7 @@ public final class Ingestor: EntryIngest, Sendable {
     /// on the session's event loop: decoding 25,000 entries alone takes tens of milliseconds,
     /// which every other connection of that loop would wait for.
     func prepareBatch(_ encoded: [[UInt8]], from peer: PublicKey) async throws -> Prepared {
-        try await pool.runIfActive { [self] in preparedNow(encoded) }
+        try await pool(for: encoded.count).runIfActive { [self] in preparedNow(encoded) }
     }
 
     /// Each entry is decoded once, here; the membership policy is applied once, here.
@@ -168,7 +182,7 @@ public final class Ingestor: EntryIngest, Sendable {
         var outcome = prepared.outcome
         guard outcome.violation == nil, let batch = prepared.batch else { return outcome }
         let received = UInt64(prepared.entries.count + outcome.notAMember + outcome.deferred)
-        let report = try await pool.runIfActive { [self] in try write(batch, received: received) }
+        let report = try await pool(for: prepared.entries.count).runIfActive { [self] in try write(batch, received: received) }
         outcome.applied += report.applied
         outcome.duplicates += report.duplicates
         outcome.newEquivocations += report.newEquivocations.map { ($0.author, $0.seq) }
@@ -295,6 +309,10 @@ public final class Ingestor: EntryIngest, Sendable {
             return out
         }
         for (author, seq) in waiting { outcome.gaps[author] = (heads[author] ?? 0, seq) }
+    }
+
+    private func pool(for entries: Int) -> NIOThreadPool {
+        entries >= Self.backgroundBatch ? backgroundPool : pool
     }
 
     // MARK: local sources

@@ -6,7 +6,8 @@ import Glibc
 #endif
 
 extension NIOThreadPool {
-    /// The Ingestor's threads: one commits while the other prepares the next batch. They run at
+    /// The Ingestor's threads for large batches: one commits while the other prepares the next
+    /// batch. They run at
     /// `nice` +10, as the verifying threads do (``BackgroundWorkers``): storing what peers send
     /// is background work, and must not take the cores from the event loops serving lookups.
     /// SQLite readers never wait for the writer (WAL), so the lower priority delays no query.

@@ -38,6 +38,9 @@ extension EntryStore {
         }
     }
 
+    /// The batch size from which ``prepare(_:decode:)`` verifies at low priority.
+    public static let backgroundBatch = 1_000
+
     /// Verifies entries on all cores without touching the database.
     public func prepare(_ entries: [Entry]) -> PreparedBatch {
         prepare(entries) { $0 }
@@ -49,11 +52,13 @@ extension EntryStore {
     }
 
     /// Decodes items of any form into entries and verifies them, all on all cores, without
-    /// touching the database. An item `decode` refuses is rejected with its error. The work runs
-    /// on ``BackgroundWorkers/shared``, below the priority of the threads serving requests.
+    /// touching the database. An item `decode` refuses is rejected with its error. Large batches
+    /// (``backgroundBatch`` items or more: a bootstrap, an import) are verified on
+    /// ``BackgroundWorkers/shared``, below the priority of the threads serving requests; small
+    /// ones (live gossip) at normal priority, so that they are not delayed on a busy machine.
     public func prepare<Item: Sendable>(_ items: [Item], decode: @Sendable (Item) throws(CoalitionError) -> Entry) -> PreparedBatch {
         let reader = self.reader
-        return PreparedBatch(items: items.parallelMap(on: .shared) { item in
+        return PreparedBatch(items: items.parallelMap(on: items.count >= Self.backgroundBatch ? .shared : nil) { item in
             do throws(CoalitionError) {
                 let e = try decode(item)
                 return .success(VerifiedEntry(entry: e, body: try e.validateIntrinsic(), reader: reader))

@@ -74,9 +74,12 @@ public final class NodeDaemon: Sendable {
             let server = try Self.apiServer(http1, config: config.api, directory: directory.path)
             api = buildApplication(env, configuration: apiConfig, server: server, onServerRunning: { [logger] channel in
                 // Hummingbird builds the listener; the overload guard goes in once it is bound.
-                let guardHandler = AcceptOverloadHandler(listener: "HTTP API", logger: logger, failures: acceptFailures)
                 do {
-                    try await channel.pipeline.addHandler(guardHandler, position: .first)
+                    // Made on the channel's loop: a handler is not Sendable.
+                    try await channel.eventLoop.submit {
+                        try channel.pipeline.syncOperations.addHandler(
+                            AcceptOverloadHandler(listener: "HTTP API", logger: logger, failures: acceptFailures), position: .first)
+                    }.get()
                 } catch {
                     logger.warning("the HTTP API listener runs without its accept-overload guard: \(error)")
                 }
@@ -320,7 +323,7 @@ struct ForeignWriteWatcher: Service {
         var failing = false
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                try await NIOThreadPool.singleton.runIfActive { try store.feed.catchUp() }
+                _ = try await NIOThreadPool.singleton.runIfActive { try store.feed.catchUp() }
                 failing = false
             } catch {
                 if !failing { logger.warning("cannot read the store for changes written by other processes: \(error)") }

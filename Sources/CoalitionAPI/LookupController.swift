@@ -20,6 +20,9 @@ struct LookupController: Sendable {
             let options = try query.options(distance: q.get("distance").map { try reader.int($0, "distance") },
                                             minQuality: q.get("minQuality").map { try reader.int($0, "minQuality") },
                                             includeInactive: try reader.bool(q.get("includeInactive"), "includeInactive"))
+            // Answered on the event loop when memory suffices (no stored value is near); the
+            // store is read on the API's pool.
+            if let answer = try query.lookupFromMemory(item, options) { return LookupResponse(results: [answer]) }
             return LookupResponse(results: [try await env.run { try query.lookup(item, options) }])
         }
         routes.post("lookup") { request, context -> LookupResponse in

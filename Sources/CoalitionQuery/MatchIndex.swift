@@ -109,6 +109,9 @@ final class MatchIndex: Sendable {
     /// one commits nothing (one indexed read each time).
     static let foreignWritePoll: Duration = .milliseconds(20)
 
+    /// Whether ``follow(on:)`` runs now.
+    var isFollowing: Bool { following.load(ordering: .relaxed) }
+
     /// The feed position the indexes reflect.
     var cursor: Int64 { state.read { $0.cursor } }
 

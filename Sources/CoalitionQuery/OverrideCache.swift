@@ -24,6 +24,19 @@ final class OverrideCache: Sendable {
         return byKey[Self.key(kind.name, value)]
     }
 
+    /// A value's override from the snapshot without reading the database: nil when the
+    /// snapshot is missing or stale; otherwise the override, if any.
+    func cached(kind: SignalKind, value: String, now: Double = Date().timeIntervalSince1970) -> Cached? {
+        guard let s = snapshot.withLockedValue({ $0 }), now - s.at < lifetime else { return nil }
+        return Cached(override: s.byKey[Self.key(kind.name, value)])
+    }
+
+    /// A snapshot's answer for one value.
+    struct Cached {
+        var override: LocalOverride?
+        var action: LocalOverride.Action? { override?.action }
+    }
+
     /// Forgets the snapshot after this process set or removed an override.
     func invalidate() { snapshot.withLockedValue { $0 = nil } }
 

@@ -124,6 +124,9 @@ public final class QueryService: Sendable {
         try await index.follow(on: pool)
     }
 
+    /// Whether ``followChanges(on:)`` runs now.
+    public var isFollowing: Bool { index.isFollowing }
+
     /// Waits (at most `timeout`) until the match indexes reflect every commit announced so far,
     /// so that a signal just published is found by the publisher's next lookup.
     public func indexesCaughtUp(timeout: Duration = .seconds(2)) async throws {
@@ -147,6 +150,26 @@ public final class QueryService: Sendable {
     /// One item on its own (`GET /v1/lookup`, `coalition lookup`); errors name `kind` or `value`.
     public func lookup(_ item: LookupItem, _ o: LookupOptions) throws -> LookupResult {
         try lookupRun([item], first: 0, o, single: true)[0]
+    }
+
+    /// The answer to a lookup when memory alone gives it, without blocking: the value is not
+    /// stored (the in-memory filter says so, or no PDQ hash is near) and the overrides snapshot
+    /// is fresh. Nil when the store must be read, or while the indexes are not followed in the
+    /// background (a request would then apply changes itself); ask ``lookup(_:_:)`` off the
+    /// event loops then. Most lookups (uploads checked against hash lists) end here.
+    /// - Throws: `CoalitionError` naming the field, as ``lookup(_:_:)`` does.
+    public func lookupFromMemory(_ item: LookupItem, _ o: LookupOptions) throws(CoalitionError) -> LookupResult? {
+        guard index.isFollowing, index.isLoaded else { return nil }
+        switch try value(of: item, field: nil) {
+        case .pdq(let hash):
+            guard index.pdq(hash, radius: o.distance).isEmpty, let own = overrideCache.cached(kind: .pdq, value: hash.hex) else { return nil }
+            return result(item, canonical: hash.hex, matches: [], override: own.action?.rawValue, flag: own.action == .flag)
+        case .exact(let kind, let canonical):
+            guard let own = overrideCache.cached(kind: kind, value: canonical) else { return nil }
+            let probe = ExactProbe(kind: kind, canonical: canonical, own: own.override,
+                                   mayBeStored: own.action != .ignore && index.mayContain(IndicatorKey(kind: kind, value: canonical)))
+            return probe.mayBeStored ? nil : exactResult(item, probe, stored: [], o, now: .nowMillis)
+        }
     }
 
     /// The items of a batch, in order; errors name `items[i].kind` or `items[i].value`. A batch

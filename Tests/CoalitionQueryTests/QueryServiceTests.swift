@@ -139,3 +139,43 @@ import Testing
         #expect(try query.changes(after: all.nextCursor).changes.isEmpty)
     }
 }
+
+/// With the follower running (as in a node), commits reach the match indexes in the background:
+/// a lookup never applies changes itself, and a publisher that waits for the indexes finds its
+/// signal at once.
+@Suite struct IndexFollowerTests {
+    @Test("the follower applies commits without any request; indexesCaughtUp waits for them; cancelling ends it")
+    func followerAppliesCommits() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coalition-follow-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = EntryStore(database: try .open(path: dir.appendingPathComponent("node.sqlite").path), reader: nil)
+        let query = QueryService(store: store, names: { _ in "x" })
+        let signer = Signer()
+        try query.loadIndexes()
+        let follower = Task { try await query.followChanges() }
+        defer { follower.cancel() }
+        let hash = String(repeating: "0f", count: 32)
+        // A PDQ hit needs the in-memory index: only the follower can have put it there once the
+        // request path no longer applies changes.
+        let item = LookupItem(kind: "pdq", value: hash)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !query.isFollowing, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(query.isFollowing)
+        try store.append([.plain(.publish(try Signal(kind: .pdq, value: hash, category: "violence")))], by: signer)
+        try await query.indexesCaughtUp(timeout: .seconds(30))
+        #expect(try query.lookup(item, try query.options()).matches.count == 1)
+        // A second signal, found by polling without waiting for the indexes.
+        let other = String(repeating: "3c", count: 32)
+        try store.append([.plain(.publish(try Signal(kind: .pdq, value: other, category: "violence")))], by: signer)
+        var found = false
+        while !found, ContinuousClock.now < deadline {
+            found = try !query.lookup(LookupItem(kind: "pdq", value: other), try query.options()).matches.isEmpty
+            if !found { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        #expect(found)
+        follower.cancel()
+        _ = await follower.result
+        #expect(!query.isFollowing)
+    }
+}

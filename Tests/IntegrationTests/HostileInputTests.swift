@@ -135,6 +135,10 @@ import Glibc
         let pid = try #require(a.pid)
         let flood = try (0..<200).map { _ in try RawConnection(port: a.apiPort) }
         try eventually("the node runs out of descriptors", within: 20) { a.log().contains("out of file descriptors") }
+        guard FileManager.default.fileExists(atPath: "/proc/\(pid)/stat") else {
+            Issue.record("the node exited while out of descriptors; its log ends with:\n\(a.log().suffix(3000))")
+            return
+        }
         let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
         let before = try cpuTicks(pid), began = Date()
         usleep(3_000_000)

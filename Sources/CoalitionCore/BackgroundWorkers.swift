@@ -11,11 +11,22 @@ import Glibc
 /// SwiftNIO's event loops, each lookup then waits for a time slice behind the verifying threads;
 /// at `nice` +10 the scheduler gives a runnable event loop about ten times their share, so
 /// lookups are answered at once and verification takes whatever the cores have left. The
-/// priority is set per thread (Linux applies `setpriority` to one thread), so nothing else in
+/// priority is set per thread (Linux keeps the nice value per thread), so nothing else in
 /// the process is slowed.
 public final class BackgroundWorkers: @unchecked Sendable {
     /// The process's workers: one per core, at `nice` +10.
-    public static let shared = BackgroundWorkers(threads: ProcessInfo.processInfo.activeProcessorCount, niceness: 10)
+    public static let shared = BackgroundWorkers(threads: ProcessInfo.processInfo.activeProcessorCount, niceness: backgroundNiceness)
+
+    /// The nice value of Coalition's background threads (these, and the ingest pool's).
+    public static let backgroundNiceness: Int32 = 10
+
+    /// Lowers the calling thread's priority to `niceness` (0 leaves it). Linux keeps the nice
+    /// value per thread (`who` 0 is the calling thread), so the rest of the process keeps its own.
+    public static func lowerCurrentThreadPriority(to niceness: Int32) {
+        #if canImport(Glibc)
+        if niceness != 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) }
+        #endif
+    }
 
     /// Threads in the pool.
     public let threadCount: Int
@@ -47,10 +58,7 @@ public final class BackgroundWorkers: @unchecked Sendable {
         threadCount = max(1, threads)
         for i in 0..<threadCount {
             let thread = Thread { [self] in
-                #if canImport(Glibc)
-                // `who` 0 is the calling thread: Linux keeps the nice value per thread.
-                if niceness != 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) }
-                #endif
+                Self.lowerCurrentThreadPriority(to: niceness)
                 work()
             }
             thread.name = "coalition-verify-\(i)"

@@ -1,9 +1,7 @@
+import CoalitionCore
 import Foundation
 import NIOPosix
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 extension NIOThreadPool {
     /// The Ingestor's threads for large batches: one commits while the other prepares the next
@@ -20,7 +18,7 @@ extension NIOThreadPool {
         let arrived = Atomic<Int>(0)
         for _ in 0..<threads {
             pool.submit { _ in
-                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+                BackgroundWorkers.lowerCurrentThreadPriority(to: BackgroundWorkers.backgroundNiceness)
                 arrived.add(1, ordering: .relaxed)
                 while arrived.load(ordering: .relaxed) < threads { usleep(100) }
             }

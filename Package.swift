@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "CoalitionGossip", targets: ["CoalitionGossip"]),
         .library(name: "CoalitionIngest", targets: ["CoalitionIngest"]),
         .library(name: "CoalitionMatch", targets: ["CoalitionMatch"]),
+        .library(name: "CoalitionMedia", targets: ["CoalitionMedia"]),
         .library(name: "CoalitionQuery", targets: ["CoalitionQuery"]),
         .library(name: "CoalitionAPI", targets: ["CoalitionAPI"]),
         .library(name: "CoalitionNode", targets: ["CoalitionNode"]),
@@ -92,6 +93,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The media decoders, one system library each (Debian's -dev packages, found by pkg-config
+        // where the package ships a .pc file). Only CoalitionMedia imports them.
+        .systemLibrary(name: "CJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"]), .brew(["jpeg-turbo"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        .systemLibrary(name: "CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"]), .brew(["webp"])]),
+        .systemLibrary(name: "CGIF", providers: [.apt(["libgif-dev"]), .brew(["giflib"])]),
+        .systemLibrary(
+            name: "CAV", pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"]), .brew(["ffmpeg"])]
+        ),
+        // Media hashing: untrusted images and videos decoded in memory within limits, PDQ and vPDQ
+        // (pure Swift, bit-exact with Meta's reference), MD5 and SHA-256. The only importer of the
+        // decoders; the rest of Coalition sees RGBImage, MediaHashes and CoalitionError.
+        .target(
+            name: "CoalitionMedia",
+            dependencies: ["CoalitionCore", "CoalitionCrypto", "CoalitionMatch", "CJPEG", "CPNG", "CWebP", "CGIF", "CAV"]
+        ),
         // Lookup indexes and text matching: pure algorithms, no I/O.
         .target(name: "CoalitionMatch", dependencies: ["CoalitionCore"]),
         // "What do we know about X": lookups (exact, PDQ, text), signal views with provenance,
@@ -143,7 +161,7 @@ let package = Package(
         .executableTarget(
             name: "coalition",
             dependencies: [
-                "CoalitionNode", "CoalitionQuery",
+                "CoalitionCore", "CoalitionNode", "CoalitionQuery", "CoalitionMedia",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -22,14 +22,16 @@ public struct Problem: Error, HTTPResponseError, Codable, Sendable, Equatable {
         self.field = field
     }
 
-    /// A `CoalitionError` as a 400 (or 404, 403, 413, or 503 with `Retry-After: 1`), naming its
-    /// field under `prefix`.
+    /// A `CoalitionError` as a 400 (or 404, 403, 413, 415 for an unsupported media format, 422
+    /// for corrupt media, or 503 with `Retry-After: 1`), naming its field under `prefix`.
     public init(_ error: CoalitionError, prefix: String? = nil) {
         let status: HTTPResponse.Status = switch error.code {
         case .notFound: .notFound
         case .forbidden: .forbidden
         case .tooLarge: .contentTooLarge
         case .unavailable: .serviceUnavailable
+        case .unsupportedMedia: .unsupportedMediaType
+        case .corruptMedia, .timeout: .unprocessableContent
         default: .badRequest
         }
         let field = [prefix, error.field].compactMap { $0 }.joined(separator: ".")

@@ -34,6 +34,12 @@ public struct CoalitionErrorCode: FailureCode {
     public static let forbidden = Self("forbidden")
     /// Not possible yet (for example a lookup while the match indexes load); retry shortly.
     public static let unavailable = Self("unavailable")
+    /// A media file is in a format that is not decoded (or not a media file at all).
+    public static let unsupportedMedia = Self("unsupported-media")
+    /// A media file is truncated or corrupt: its decoder gave up.
+    public static let corruptMedia = Self("corrupt-media")
+    /// The work took longer than its time limit and was abandoned.
+    public static let timeout = Self("timeout")
 
     public var description: String { rawValue }
     public static var descriptionLeadsWithCode: Bool { false }

@@ -59,6 +59,17 @@ public enum SHA256 {
 }
 
 /// Cryptographically secure random bytes (`randombytes_buf`).
+/// MD5, only to name files the way other systems already do (hash lists and the HMA's `md5`
+/// signal type); nothing in Coalition relies on it being collision-resistant.
+public enum MD5 {
+    /// The MD5 digest of a raw buffer.
+    public static func hash(_ buffer: UnsafeRawBufferPointer) -> [UInt8] {
+        var hasher = Insecure.MD5()
+        hasher.update(bufferPointer: buffer)
+        return hasher.finalize().withUnsafeBytes { Array($0) }
+    }
+}
+
 public enum SecureRandom {
     /// `count` random bytes.
     public static func bytes(_ count: Int) -> [UInt8] {

@@ -1,0 +1,4 @@
+#ifndef COALITION_CJPEG_SHIM_H
+#define COALITION_CJPEG_SHIM_H
+#include <turbojpeg.h>
+#endif

@@ -1,0 +1,4 @@
+#ifndef COALITION_CWEBP_SHIM_H
+#define COALITION_CWEBP_SHIM_H
+#include <webp/decode.h>
+#endif

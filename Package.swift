@@ -184,6 +184,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "CoalitionMediaTests", dependencies: ["CoalitionMedia", "CoalitionMatch", "CoalitionCore"]),
         .testTarget(name: "CoalitionMatchTests", dependencies: ["CoalitionMatch", "CoalitionTestSupport"]),
         .testTarget(
             name: "CoalitionAPITests",

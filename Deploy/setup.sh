@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Sets up a Debian/Ubuntu machine (with Swift already installed) to build, run and test Coalition:
-#   - the C libraries Coalition links: libsodium (signatures, hashing, sealed boxes) and SQLite,
-#     plus pkg-config, which SwiftPM uses to find libsodium;
+#   - the C libraries Coalition links: libsodium (signatures, hashing, sealed boxes), SQLite, and
+#     the media decoders (libjpeg-turbo's TurboJPEG, libpng, libwebp, giflib, ffmpeg's libav*),
+#     plus pkg-config, which SwiftPM uses to find them;
+#   - the media reference hashers the tests compare against: pdqhash, Pillow and numpy from PyPI,
+#     and vpdq (a source package: built with cmake against ffmpeg's development libraries);
 #   - PyNaCl, used only by the independent spec checker Protocol/tools/verify_vectors.py;
 #   - schemathesis, used only by the API contract check Protocol/tools/api-contract.sh.
 # Safe to run again: it installs only what is missing. Uses sudo when not run as root.
@@ -22,7 +25,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 missing=()
-for pkg in libsodium-dev libsqlite3-dev pkg-config; do
+for pkg in libsodium-dev libsqlite3-dev pkg-config \
+    libturbojpeg0-dev libpng-dev libwebp-dev libgif-dev \
+    libavformat-dev libavcodec-dev libswscale-dev libavutil-dev \
+    cmake libavdevice-dev libavfilter-dev libswresample-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -30,7 +36,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 else
-  say "system packages present (libsodium-dev, libsqlite3-dev, pkg-config)"
+  say "system packages present (libsodium, SQLite, the media decoders, pkg-config, cmake)"
 fi
 pkg-config --exists libsodium || { echo "error: pkg-config cannot find libsodium after installing libsodium-dev" >&2; exit 1; }
 
@@ -42,6 +48,14 @@ if command -v python3 >/dev/null 2>&1; then
   if ! command -v st >/dev/null 2>&1; then
     say "installing schemathesis for the API contract check"
     python3 -m pip install --quiet 'schemathesis>=4,<5' 2>/dev/null || python3 -m pip install --quiet --break-system-packages 'schemathesis>=4,<5'
+  fi
+  if ! python3 -c 'import pdqhash, PIL, numpy' >/dev/null 2>&1; then
+    say "installing pdqhash and Pillow, the PDQ reference for the media tests"
+    python3 -m pip install --quiet pdqhash pillow numpy 2>/dev/null || python3 -m pip install --quiet --break-system-packages pdqhash pillow numpy
+  fi
+  if ! python3 -c 'import vpdq' >/dev/null 2>&1; then
+    say "building vpdq, the vPDQ reference for the media tests (about a minute)"
+    python3 -m pip install --quiet vpdq 2>/dev/null || python3 -m pip install --quiet --break-system-packages vpdq
   fi
 else
   echo "warning: python3 not found; Protocol/tools/verify_vectors.py will not run" >&2

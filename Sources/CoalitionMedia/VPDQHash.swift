@@ -32,7 +32,13 @@ public struct VPDQHash: Sendable, Equatable {
     /// Hex digits per frame in the value.
     static let frameDigits = 66
 
-    /// The reference's matching parameters, as python-threatexchange uses them.
+    /// The reference's matching parameters, as python-threatexchange uses them (quality 50,
+    /// distance 31, 80 % of the query's frames, any share of the target's).
+    ///
+    /// To find a stored video in an upload, the stored signal is the query and the upload,
+    /// hashed at every frame, the target: at 1 frame a second two edits of one clip can sample
+    /// frames a fraction of a second apart that differ by more than 31 bits (the `chair-*`
+    /// fixtures do), while every stored frame finds its twin among all of the upload's frames.
     public struct MatchRule: Sendable, Equatable {
         /// Frames below this quality are left out on both sides.
         public var minQuality = 50
@@ -41,7 +47,7 @@ public struct VPDQHash: Sendable, Equatable {
         /// The share of the query's frames that must match a target frame, in percent.
         public var queryMatchPercent = 80.0
         /// The share of the target's frames that must match a query frame, in percent.
-        public var targetMatchPercent = 80.0
+        public var targetMatchPercent = 0.0
         public init() {}
     }
 

@@ -52,14 +52,14 @@ struct Hash: ParsableCommand {
 
 /// The media options shared by `hash`, `lookup --file` and `publish --file`.
 struct MediaOptions: ParsableArguments {
-    @Option(help: "Video: seconds between two hashed frames (default 1, as vPDQ).") var secondsPerFrame: Double = 1
+    @Option(help: "Video: seconds between two hashed frames (default 1, as vPDQ; 0 hashes every frame).") var secondsPerFrame: Double = 1
     @Option(help: "The largest image file accepted, in MiB (default 32).") var maxImageMib: Int = 32
     @Option(help: "The largest video file accepted, in MiB (default 256).") var maxVideoMib: Int = 256
     @Option(help: "The most pixels an image or frame may have, in millions (default 50).") var maxMegapixels: Int = 50
     @Option(help: "The longest decoding and hashing of one file, in seconds (default 30).") var timeout: Int = 30
 
     func validate() throws {
-        guard secondsPerFrame > 0, secondsPerFrame <= 3600 else { throw ValidationError("--seconds-per-frame must be above 0 and at most 3600") }
+        guard secondsPerFrame >= 0, secondsPerFrame <= 3600 else { throw ValidationError("--seconds-per-frame must be 0 (every frame) to 3600") }
         guard maxImageMib > 0, maxVideoMib > 0, maxMegapixels > 0, timeout > 0 else { throw ValidationError("the media limits must be positive") }
     }
 

@@ -1,0 +1,61 @@
+import CoalitionCore
+
+/// A seeded mutation loop over the decoders: bit flips, byte overwrites, truncation, insertion
+/// and header splicing applied to real files, each result hashed. Used by the test suite (a short
+/// run) and `coalition-bench fuzz-media` (millions of inputs).
+public enum MediaFuzzer {
+    public struct Outcome: Sendable, CustomStringConvertible {
+        public var inputs = 0
+        public var hashed = 0
+        public var refused = 0
+        /// Refusals whose message was empty (a defect).
+        public var emptyMessages = 0
+        public var description: String { "\(inputs) inputs: \(hashed) hashed, \(refused) refused" }
+    }
+
+    /// Runs `iterations` mutated inputs derived from `seeds`, deterministically from `seed`.
+    public static func run(seeds: [[UInt8]], iterations: Int, seed: UInt64, limits: MediaLimits = MediaLimits(timeout: .seconds(5))) -> Outcome {
+        var rng = SplitMix(seed)
+        var outcome = Outcome()
+        let hasher = MediaHasher(limits: limits)
+        for _ in 0..<iterations {
+            var input = seeds[Int(rng.next() % UInt64(seeds.count))]
+            let mutations = 1 + Int(rng.next() % 8)
+            for _ in 0..<mutations where !input.isEmpty {
+                let at = Int(rng.next() % UInt64(input.count))
+                switch rng.next() % 6 {
+                case 0: input[at] ^= UInt8(1 << (rng.next() % 8))
+                case 1: input[at] = UInt8(truncatingIfNeeded: rng.next())
+                case 2: input.removeSubrange(at...)
+                case 3: input.insert(contentsOf: (0..<(1 + Int(rng.next() % 16))).map { _ in UInt8(truncatingIfNeeded: rng.next()) }, at: at)
+                case 4:  // corrupt the header region, where sizes and tables live
+                    let h = Int(rng.next() % UInt64(min(input.count, 64)))
+                    input[h] = [0, 0xFF, 0x7F, 0x80][Int(rng.next() % 4)]
+                default: input.removeSubrange(at..<min(input.count, at + 1 + Int(rng.next() % 64)))
+                }
+            }
+            outcome.inputs += 1
+            do {
+                _ = try hasher.hash(input)
+                outcome.hashed += 1
+            } catch {
+                outcome.refused += 1
+                if error.message.isEmpty { outcome.emptyMessages += 1 }
+            }
+        }
+        return outcome
+    }
+
+    /// SplitMix64: a small seeded generator, so a failing run can be replayed.
+    struct SplitMix {
+        var state: UInt64
+        init(_ seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+}

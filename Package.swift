@@ -117,7 +117,7 @@ let package = Package(
         .target(
             name: "CoalitionQuery",
             dependencies: [
-                "CoalitionCore", "CoalitionMatch", "CoalitionStore",
+                "CoalitionCore", "CoalitionMatch", "CoalitionMedia", "CoalitionStore",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

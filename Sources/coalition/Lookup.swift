@@ -1,4 +1,6 @@
 import ArgumentParser
+import CoalitionCore
+import CoalitionMedia
 import CoalitionNode
 import CoalitionQuery
 import Foundation
@@ -13,34 +15,62 @@ struct Lookup: ParsableCommand {
             """
     )
 
-    @Argument(help: "The kind: pdq, md5, sha256, url, trend, …") var kind: String
-    @Argument(help: "The value to look up.") var value: String
+    @Argument(help: "The kind: pdq, md5, sha256, url, trend, … (not with --file)") var kind: String?
+    @Argument(help: "The value to look up.") var value: String?
+    @Option(help: "An image or video to hash here and look up (PDQ or vPDQ, md5, sha256); the file is not stored.") var file: String?
+    @OptionGroup var media: MediaOptions
     @Option(help: "PDQ: the largest Hamming distance (0–64, default 31).") var distance: Int?
     @Option(help: "PDQ: the smallest quality score of a stored hash (0–100).") var minQuality: Int?
     @Flag(help: "Include retracted and expired signals.") var includeInactive = false
     @Flag(help: "Print the JSON answer.") var json = false
     @OptionGroup var node: NodeOptions
 
+    func validate() throws {
+        if file == nil, kind == nil || value == nil { throw ValidationError("give a kind and a value, or --file") }
+        if file != nil, kind != nil { throw ValidationError("--file replaces the kind and value: give one or the other") }
+    }
+
     func run() throws {
         let dir = try node.open()
-        let result = try Console.reporting {
+        let results = try Console.reporting { () throws -> [LookupResult] in
             let query = dir.query()
-            return try query.lookup(LookupItem(kind: kind, value: value),
-                                    try query.options(distance: distance, minQuality: minQuality, includeInactive: includeInactive))
+            let options = try query.options(distance: distance, minQuality: minQuality, includeInactive: includeInactive)
+            guard let file else { return [try query.lookup(LookupItem(kind: kind ?? "", value: value ?? ""), options)] }
+            // A video upload is hashed at every frame unless told otherwise (see VPDQHash.MatchRule).
+            var hasher = media.hasher()
+            if media.secondsPerFrame == 1 { hasher.secondsPerFrame = 0 }
+            let hashes = try media.hash(file, with: hasher)
+            var out: [LookupResult] = []
+            for h in hashes.hashes {
+                if h.kind == "vpdq", let upload = hashes.vpdq {
+                    out.append(try query.lookupVideo(upload, includeInactive: includeInactive))
+                } else {
+                    out.append(try query.lookup(LookupItem(kind: h.kind, value: h.value), options))
+                }
+            }
+            return out
         }
         if json {
-            print(Console.json(result))
-        } else if result.matches.isEmpty {
-            print("no match for \(result.kind) \(result.canonical)")
+            print(Console.json(file == nil ? AnyEncodable(results[0]) : AnyEncodable(results)))
         } else {
-            for m in result.matches {
-                let s = m.signal
-                let d = m.distance.map { "  distance \($0)" } ?? ""
-                print("\(s.id.prefix(12))  \(s.kind) \(List.clip(s.value, 48))\(d)  \(s.category)  \(s.severity)  verdict \(s.verdict)  by \(s.authorName) \(s.publishedAt)  [\(s.sources.count) source\(s.sources.count == 1 ? "" : "s")]")
+            for result in results {
+                if result.matches.isEmpty { print("no match for \(result.kind) \(List.clip(result.canonical, 80))") }
+                for m in result.matches {
+                    let s = m.signal
+                    let d = m.distance.map { "  distance \($0)" } ?? ""
+                    print("\(s.id.prefix(12))  \(s.kind) \(List.clip(s.value, 48))\(d)  \(s.category)  \(s.severity)  verdict \(s.verdict)  by \(s.authorName) \(s.publishedAt)  [\(s.sources.count) source\(s.sources.count == 1 ? "" : "s")]")
+                }
             }
         }
-        if result.matches.isEmpty { throw ExitCode(1) }
+        if results.allSatisfy({ $0.matches.isEmpty }) { throw ExitCode(1) }
     }
+}
+
+/// One of two encodable shapes, for `--json`.
+struct AnyEncodable: Encodable {
+    let encode: (Encoder) throws -> Void
+    init(_ value: some Encodable) { encode = value.encode }
+    func encode(to encoder: Encoder) throws { try encode(encoder) }
 }
 
 struct MatchText: ParsableCommand {

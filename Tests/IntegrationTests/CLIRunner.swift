@@ -27,9 +27,9 @@ struct CLIRunner {
         dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("coalition-cli-\(UUID().uuidString)").path
     }
 
-    /// Runs `coalition <args> --data-dir <dataDir>` and waits (at most 120 s).
+    /// Runs `coalition <args> --data-dir <dataDir>` and waits (at most `timeout` seconds).
     @discardableResult
-    func run(_ args: [String], dataDir: String? = nil, addDataDir: Bool = true) throws -> Result {
+    func run(_ args: [String], dataDir: String? = nil, addDataDir: Bool = true, timeout: TimeInterval = 120) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.binary)
         p.arguments = args + (addDataDir ? ["--data-dir", dataDir ?? self.dataDir] : [])
@@ -43,7 +43,7 @@ struct CLIRunner {
         let group = DispatchGroup()
         DispatchQueue.global().async(group: group) { outData = out.fileHandleForReading.readDataToEndOfFile() }
         DispatchQueue.global().async(group: group) { errData = err.fileHandleForReading.readDataToEndOfFile() }
-        let deadline = Date().addingTimeInterval(120)
+        let deadline = Date().addingTimeInterval(timeout)
         while p.isRunning && Date() < deadline { usleep(10_000) }
         if p.isRunning { p.terminate() }
         p.waitUntilExit()

@@ -168,8 +168,11 @@ import Testing
         // A second signal, found by polling without waiting for the indexes.
         let other = String(repeating: "3c", count: 32)
         try store.append([.plain(.publish(try Signal(kind: .pdq, value: other, category: "violence")))], by: signer)
+        // A deadline of its own: the first wait and the catch-up may have used the first one up
+        // on a loaded machine.
+        let pollDeadline = ContinuousClock.now + .seconds(60)
         var found = false
-        while !found, ContinuousClock.now < deadline {
+        while !found, ContinuousClock.now < pollDeadline {
             found = try !query.lookup(LookupItem(kind: "pdq", value: other), try query.options()).matches.isEmpty
             if !found { try await Task.sleep(for: .milliseconds(5)) }
         }

@@ -51,6 +51,14 @@ struct HostileMediaTests {
         #expect(code(jpeg).0 == .tooLarge)
     }
 
+    @Test("a video that takes longer than the time limit is abandoned with a timeout error")
+    func timeLimit() throws {
+        var limits = MediaLimits.default
+        limits.timeout = .milliseconds(50)
+        let (c, m) = code(try MediaFixtures.file("videos/chair-22-sd-grey-bar.mp4"), limits: limits)
+        #expect(c == .timeout && m.contains("time limit"), "\(String(describing: c)) \(m)")
+    }
+
     @Test("truncated files of every format get corrupt-media, and the file size limit is checked first")
     func truncated() throws {
         for file in ["images/bridge-mods/aaa-orig.jpg", "images/modes/P.png", "images/modes/F.webp", "videos/chair-19-sd-bar.mp4"] {

@@ -15,7 +15,7 @@ public enum MediaFuzzer {
 
     /// Runs `iterations` mutated inputs derived from `seeds`, deterministically from `seed`.
     public static func run(seeds: [[UInt8]], iterations: Int, seed: UInt64, limits: MediaLimits = MediaLimits(timeout: .seconds(5))) -> Outcome {
-        var rng = SplitMix(seed)
+        var rng = SplitMix64(seed: seed)
         var outcome = Outcome()
         let hasher = MediaHasher(limits: limits)
         for _ in 0..<iterations {
@@ -44,18 +44,5 @@ public enum MediaFuzzer {
             }
         }
         return outcome
-    }
-
-    /// SplitMix64: a small seeded generator, so a failing run can be replayed.
-    struct SplitMix {
-        var state: UInt64
-        init(_ seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 }

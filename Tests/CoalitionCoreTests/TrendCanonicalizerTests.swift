@@ -121,22 +121,10 @@ struct TrendCanonicalizerTests {
 
 // MARK: - Garbage input
 
-/// SplitMix64: a small deterministic generator, so failures are reproducible.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random strings mixing URL syntax, ASCII, controls, whitespace, combining
 /// marks, cased letters, emoji and arbitrary scalars from the whole code space.
 private func garbageStrings(count: Int, seed: UInt64) -> [String] {
-    var rng = SplitMix64(state: seed)
+    var rng = SplitMix64(seed: seed)
     let fragments = ["http://", "https://", "HTTP://", "//", ":", "@", "[", "]", "%", "%2e", "%C3%BC", "%ff", "/../",
                      "/./", "?", "#", ".", "xn--", "\\", "#", " ", "\u{3A3}", "\u{130}", "\u{301}", "\u{316}", "\u{200D}"]
     func randomScalar() -> Unicode.Scalar {

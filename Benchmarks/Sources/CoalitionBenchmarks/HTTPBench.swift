@@ -215,7 +215,7 @@ func storedValue(author a: Int, index i: Int) -> (SignalKind, String) {
     default:
         // Uniformly random-looking words (a hash of author and index), as real PDQ hashes of
         // unrelated images are: no substring is shared by more hashes than chance gives.
-        var mix = SplitMix(seed: UInt64(a) << 40 ^ UInt64(i))
+        var mix = SplitMix64(seed: UInt64(a) << 40 ^ UInt64(i))
         return (.pdq, String(format: "%016llx%016llx%016llx%016llx", mix.next(), mix.next(), mix.next(), mix.next()))
     }
 }
@@ -225,7 +225,7 @@ func storedValue(author a: Int, index i: Int) -> (SignalKind, String) {
 /// SHA-256 indicator key, filter).
 func benchExactFilter() {
     let n = 10_000_000
-    var rng = SplitMix(seed: 3)
+    var rng = SplitMix64(seed: 3)
     let t0 = now()
     var set = ExactKeySet(capacity: n)
     var stored: [UInt64] = []

@@ -1,3 +1,4 @@
+import CoalitionCore
 import CoalitionMatch
 import Foundation
 
@@ -23,7 +24,7 @@ func benchPDQ() throws {
     let n = sizes.first ?? 1_000_000
     let queryCount = argument("--queries", default: 2_000)
     let radius = argument("--distance", default: 31)
-    var rng = SplitMix(seed: 7)
+    var rng = SplitMix64(seed: 7)
     print("== pdq: \(n) random hashes, \(queryCount) queries (half near-duplicates with 0–31 bits flipped), radius \(radius)")
     var hashes: [PDQHash] = []
     hashes.reserveCapacity(n)

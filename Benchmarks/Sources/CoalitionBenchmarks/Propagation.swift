@@ -11,7 +11,7 @@ import GRDB
 func benchPropagation() async throws {
     let n = argument("--nodes", default: 32)
     let count = argument("--entries", default: 1000)
-    var rng = SplitMix(seed: UInt64(argument("--seed", default: 1)))
+    var rng = SplitMix64(seed: UInt64(argument("--seed", default: 1)))
     let binary = ProcessInfo.processInfo.environment["COALITION_BIN"]
         ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("coalition").path
     guard FileManager.default.isExecutableFile(atPath: binary) else {
@@ -134,17 +134,4 @@ func entryCount(_ db: DatabaseQueue) throws -> Int {
 /// When the node stored each entry (milliseconds since the epoch).
 func arrivalTimes(_ db: DatabaseQueue) throws -> [(Data, Int64)] {
     try db.read { db in try Row.fetchAll(db, sql: "SELECT id, receivedAt FROM entry").map { ($0["id"], $0["receivedAt"]) } }
-}
-
-/// A small seeded generator for the topology and the publishing nodes.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
 }

@@ -1,3 +1,4 @@
+import CoalitionCore
 import CoalitionMatch
 import Foundation
 
@@ -11,7 +12,7 @@ func benchTrends() {
     let termCount = argument("--terms", default: 100_000)
     let textBytes = argument("--text-kib", default: 1_024) * 1_024
     let naiveBytes = argument("--naive-kib", default: 8) * 1_024
-    var rng = SplitMix(seed: 11)
+    var rng = SplitMix64(seed: 11)
     func word(_ i: UInt64) -> String {
         let syllables = ["ka", "lo", "mi", "tse", "ru", "vo", "chal", "lenge", "tik", "pod", "dare", "xi", "é", "zu", "bla", "ck"]
         var s = ""

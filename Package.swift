@@ -189,13 +189,13 @@ let package = Package(
         .testTarget(
             name: "CoalitionAPITests",
             dependencies: [
-                "CoalitionAPI", "CoalitionQuery", "CoalitionTestSupport",
+                "CoalitionAPI", "CoalitionQuery", "CoalitionMedia", "CoalitionTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        .testTarget(name: "CoalitionQueryTests", dependencies: ["CoalitionQuery", "CoalitionStore", "CoalitionTestSupport"]),
+        .testTarget(name: "CoalitionQueryTests", dependencies: ["CoalitionQuery", "CoalitionStore", "CoalitionMedia", "CoalitionMatch", "CoalitionTestSupport"]),
         .testTarget(name: "CoalitionSyncTests", dependencies: ["CoalitionSync", "CoalitionTestSupport"]),
         .testTarget(
             name: "CoalitionGossipTests",

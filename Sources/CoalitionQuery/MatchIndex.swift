@@ -1,5 +1,6 @@
 import CoalitionCore
 import CoalitionMatch
+import CoalitionMedia
 import CoalitionStore
 import Foundation
 import NIOConcurrencyHelpers
@@ -7,7 +8,9 @@ import NIOPosix
 import Synchronization
 
 /// The in-memory lookup indexes of the query layer:
-/// - every non-retracted PDQ hash (multi-index hashing, exact radius search);
+/// - every non-retracted PDQ hash (multi-index hashing, exact radius search), and every frame of
+///   quality at least ``videoFrameQuality`` of each non-retracted `vpdq` signal, under that
+///   video signal's ID (so a frame of an upload finds the videos that contain it);
 /// - the indicator key of every stored signal (a filter that answers "unknown" for exact kinds
 ///   without a database read; known ones are then read from the store);
 /// - every non-retracted trend (the text matcher).
@@ -20,6 +23,8 @@ final class MatchIndex: Sendable {
     private struct State {
         var cursor: Int64 = -1
         var pdq = PDQMultiIndex<EntryID>()
+        /// The `vpdq` signals whose frames are in `pdq`.
+        var videos = Set<EntryID>()
         var exact = ExactKeySet()
         var trends: [EntryID: String] = [:]
         var matcher = TrendMatcher<EntryID>()
@@ -29,7 +34,7 @@ final class MatchIndex: Sendable {
 
     /// What the first load found, and how long it took.
     struct LoadReport: Sendable {
-        var pdq = 0, exactKeys = 0, trends = 0
+        var pdq = 0, exactKeys = 0, trends = 0, videos = 0
         var seconds = 0.0
     }
 
@@ -48,6 +53,19 @@ final class MatchIndex: Sendable {
     private let following = Atomic<Bool>(false)
 
     init(store: EntryStore) { self.store = store }
+
+    /// The signal kind of a video's vPDQ hash.
+    static let videoKind = SignalKind.other("vpdq")
+    /// The smallest quality of a video frame that is indexed: the vPDQ rule's default, below
+    /// which a frame (a black or flat one) says nothing about the video.
+    static let videoFrameQuality = VPDQHash.MatchRule().minQuality
+
+    /// The distinct indexable frame hashes of a `vpdq` value (none if it does not parse).
+    static func videoFrames(_ value: String) -> [PDQHash] {
+        guard let video = VPDQHash(value: value) else { return [] }
+        var seen = Set<PDQHash>()
+        return video.frames.filter { $0.quality >= videoFrameQuality && seen.insert($0.hash).inserted }.map(\.hash)
+    }
 
     /// Whether the first load has finished.
     var isLoaded: Bool { loaded.withLockedValue { $0 } }
@@ -140,9 +158,16 @@ final class MatchIndex: Sendable {
         try store.forEachIndicatorKey { exact.insert(UInt64(bitPattern: $0)) }
         var hashes: [PDQHash] = [], ids: [EntryID] = []
         var trends: [EntryID: String] = [:]
-        try store.forEachLiveSignal(kinds: [.pdq, .trend]) { id, kind, value in
+        var videos = Set<EntryID>()
+        try store.forEachLiveSignal(kinds: [.pdq, .trend, Self.videoKind]) { id, kind, value in
             if kind == .trend {
                 trends[id] = value
+            } else if kind == Self.videoKind {
+                let frames = Self.videoFrames(value)
+                guard !frames.isEmpty else { return }
+                videos.insert(id)
+                hashes.append(contentsOf: frames)
+                ids.append(contentsOf: repeatElement(id, count: frames.count))
             } else if let h = PDQHash(hex: value) {
                 hashes.append(h)
                 ids.append(id)
@@ -150,9 +175,9 @@ final class MatchIndex: Sendable {
         }
         let pdq = PDQMultiIndex(hashes: hashes, keys: ids)
         let matcher = TrendMatcher(terms: trends.lazy.map { ($0.value, $0.key) })
-        state.write { $0 = State(cursor: cursor, pdq: pdq, exact: exact, trends: trends, matcher: matcher) }
+        state.write { $0 = State(cursor: cursor, pdq: pdq, videos: videos, exact: exact, trends: trends, matcher: matcher) }
         try applyChanges()
-        return LoadReport(pdq: pdq.count, exactKeys: exact.count, trends: trends.count, seconds: Self.seconds() - started)
+        return LoadReport(pdq: pdq.count, exactKeys: exact.count, trends: trends.count, videos: videos.count, seconds: Self.seconds() - started)
     }
 
     /// Applies the change feed after the indexes' cursor (noticing another process's writes first).
@@ -166,18 +191,25 @@ final class MatchIndex: Sendable {
                 guard let id = change.signal, change.kind == .added || change.kind == .retracted,
                       let kind = change.signalKind, let value = change.value else { continue }
                 let key = kind == .pdq ? PDQHash(hex: value) : nil
+                let frames = kind == Self.videoKind ? Self.videoFrames(value) : []
                 let indicator = change.kind == .added ? UInt64(bitPattern: IndicatorKey(kind: kind, value: value).storageKey) : 0
                 state.write { s in
                     if change.kind == .added {
                         s.exact.insert(indicator)
                         guard change.live else { return }
                         if let key { s.pdq.insert(key, for: id) }
+                        if !frames.isEmpty, s.videos.insert(id).inserted {
+                            for frame in frames { s.pdq.insert(frame, for: id) }
+                        }
                         if kind == .trend, s.trends.updateValue(value, forKey: id) == nil {
                             s.matcher.add(value, id)  // incremental: no rebuild
                         }
                         return
                     }
                     if let key { s.pdq.remove(key, for: id) }
+                    if s.videos.remove(id) != nil {
+                        for frame in frames { s.pdq.remove(frame, for: id) }
+                    }
                     if s.trends.removeValue(forKey: id) != nil {
                         // The automaton cannot drop a term; it is filtered out of results, and
                         // the automaton is rebuilt once a quarter of its terms are dead.
@@ -195,9 +227,23 @@ final class MatchIndex: Sendable {
         }
     }
 
-    /// Stored PDQ signals within `radius` of `hash`.
+    /// Stored PDQ signals within `radius` of `hash`, and the video signals with a frame within
+    /// it (once each, at their nearest frame's distance), nearest first.
     func pdq(_ hash: PDQHash, radius: Int) -> [(key: EntryID, distance: Int)] {
-        state.read { $0.pdq.search(hash, radius: radius) }
+        let hits = state.read { $0.pdq.search(hash, radius: radius) }
+        var seen = Set<EntryID>()
+        return hits.filter { seen.insert($0.key).inserted }  // nearest first, so the first is the best
+    }
+
+    /// The video signals with at least one frame within `radius` of one of `frames`.
+    func videos(near frames: [PDQHash], radius: Int) -> Set<EntryID> {
+        state.read { s in
+            var found = Set<EntryID>()
+            for frame in frames {
+                for hit in s.pdq.search(frame, radius: radius) where s.videos.contains(hit.key) { found.insert(hit.key) }
+            }
+            return found
+        }
     }
 
     /// Whether a signal of this indicator may be stored: false means certainly not.

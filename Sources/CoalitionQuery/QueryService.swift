@@ -110,7 +110,7 @@ public final class QueryService: Sendable {
     /// - Returns: a one-line summary with the counts and the time taken.
     public func loadIndexes() throws -> String {
         guard let r = try index.refresh() else { return "match indexes already loaded" }
-        return String(format: "match indexes loaded in %.2f s: %d pdq hashes, %d indicator keys, %d trends", r.seconds, r.pdq, r.exactKeys, r.trends)
+        return String(format: "match indexes loaded in %.2f s: %d pdq hashes (with the frames of %d videos), %d indicator keys, %d trends", r.seconds, r.pdq, r.videos, r.exactKeys, r.trends)
     }
 
     /// Brings the indexes up to date.

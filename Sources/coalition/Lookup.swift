@@ -39,16 +39,7 @@ struct Lookup: ParsableCommand {
             // A video upload is hashed at every frame unless told otherwise (see VPDQHash.MatchRule).
             var hasher = media.hasher()
             if media.secondsPerFrame == 1 { hasher.secondsPerFrame = 0 }
-            let hashes = try media.hash(file, with: hasher)
-            var out: [LookupResult] = []
-            for h in hashes.hashes {
-                if h.kind == "vpdq", let upload = hashes.vpdq {
-                    out.append(try query.lookupVideo(upload, includeInactive: includeInactive))
-                } else {
-                    out.append(try query.lookup(LookupItem(kind: h.kind, value: h.value), options))
-                }
-            }
-            return out
+            return try query.lookup(media: try media.hash(file, with: hasher), options)
         }
         if json {
             print(Console.json(file == nil ? AnyEncodable(results[0]) : AnyEncodable(results)))

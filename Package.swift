@@ -127,7 +127,7 @@ let package = Package(
         .target(
             name: "CoalitionAPI",
             dependencies: [
-                "CoalitionCore", "CoalitionQuery", "CoalitionStore",
+                "CoalitionCore", "CoalitionMedia", "CoalitionQuery", "CoalitionStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,5 +1,6 @@
 import CoalitionCore
 import CoalitionCrypto
+import CoalitionMedia
 import CoalitionQuery
 import CoalitionStore
 import Foundation
@@ -30,8 +31,22 @@ public struct APIConfiguration: Sendable {
     /// Per-token rate limit.
     public var requestsPerSecond: Double = 1000
     public var burst: Double = 2000
-    /// Seconds a request may take (the event stream excepted); 503 beyond.
+    /// Seconds a request may take (the event stream excepted); 503 beyond. Uploads get
+    /// ``mediaLimits``' hashing time on top.
     public var requestTimeoutSeconds: Double = 30
+    /// The largest upload to `POST /v1/hash` and `POST /v1/lookup/media` (413 beyond), read
+    /// into memory and never stored.
+    public var maxUploadBytes = 64 << 20
+    /// Uploads read or hashed at once (503 with `Retry-After` beyond): with the upload limit,
+    /// a bound on the memory uploads hold.
+    public var maxConcurrentUploads = 4
+    /// What decoding one upload may cost: pixels, dimensions, video length and time.
+    public var mediaLimits = MediaLimits.default
+
+    /// Seconds an upload request may take: reading the body, then hashing it.
+    var uploadTimeoutSeconds: Double {
+        requestTimeoutSeconds + Double(mediaLimits.timeout.components.seconds)
+    }
 
     public init() {}
 }

@@ -9,7 +9,7 @@ import NIOCore
 public func buildRouter(_ env: APIEnvironment, configuration: APIConfiguration = .init()) -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: ProblemMiddleware())
-    router.add(middleware: TimeoutMiddleware(seconds: configuration.requestTimeoutSeconds))
+    router.add(middleware: TimeoutMiddleware(seconds: configuration.requestTimeoutSeconds, uploadSeconds: configuration.uploadTimeoutSeconds))
     router.get("/healthz") { _, _ in Health(status: "ok") }
     router.get("/metrics") { _, _ -> Response in
         var headers = HTTPFields()
@@ -25,6 +25,7 @@ public func buildRouter(_ env: APIEnvironment, configuration: APIConfiguration =
     router.group("v1")
         .add(middleware: AuthMiddleware(tokens: env.tokenCache, limiter: RateLimiter(perSecond: configuration.requestsPerSecond, burst: configuration.burst)))
         .addRoutes(LookupController(env: env, reader: reader, maxBatch: configuration.maxBatch).routes)
+        .addRoutes(MediaController(env: env, configuration: configuration).routes)
         .addRoutes(SignalsController(env: env, reader: reader).routes)
         .addRoutes(FeedController(env: env).routes)
         .addRoutes(OverridesController(env: env, reader: reader).routes)

@@ -7,9 +7,11 @@ import Hummingbird
 /// a cancellation could interrupt (they read memory and SQLite synchronously), and the wrapping,
 /// a task group and a timer per request, cost about a tenth of a lookup's time. The idle timeout
 /// of the HTTP server still closes connections that go quiet. The event stream is exempt too: it
-/// is meant to stay open.
+/// is meant to stay open. Media uploads (`/hash`, `/lookup/media`) get `uploadSeconds`: their
+/// hashing has its own time limit, which this must not cut short.
 struct TimeoutMiddleware<Context: RequestContext>: RouterMiddleware {
     let seconds: Double
+    var uploadSeconds: Double? = nil
 
     /// Carries the non-`Sendable` continuation into the child task; the task group guarantees
     /// that the child ends before this call returns, so it never outlives its caller.
@@ -20,7 +22,8 @@ struct TimeoutMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let hasBody = request.headers[.contentLength].map { $0 != "0" } ?? (request.headers[.transferEncoding] != nil)
         if !hasBody || request.uri.path.hasSuffix("/stream") { return try await next(request, context) }
-        let limit = seconds
+        let path = request.uri.path
+        let limit = path.hasSuffix("/hash") || path.hasSuffix("/lookup/media") ? uploadSeconds ?? seconds : seconds
         return try await withoutActuallyEscaping(next) { next in
             let boxed = Next(call: next)
             let contextBox = UncheckedBox(context)

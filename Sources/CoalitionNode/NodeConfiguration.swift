@@ -43,6 +43,13 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
         public var idleTimeoutSeconds: Double = 60
         /// Seconds a new connection has to send a complete request head; slower ones are closed.
         public var headerTimeoutSeconds: Double = 10
+        /// The largest upload to `POST /v1/hash` and `/v1/lookup/media`, in MiB (held in memory,
+        /// never stored).
+        public var maxUploadMib: Int = 64
+        /// Seconds that decoding and hashing one upload may take.
+        public var mediaTimeoutSeconds: Double = 30
+        /// Uploads read or hashed at once; more get 503 with Retry-After.
+        public var maxConcurrentUploads: Int = 4
         public init() {}
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -54,6 +61,9 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
             tlsKey = try c.decodeIfPresent(String.self, forKey: .tlsKey) ?? d.tlsKey
             idleTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .idleTimeoutSeconds) ?? d.idleTimeoutSeconds
             headerTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .headerTimeoutSeconds) ?? d.headerTimeoutSeconds
+            maxUploadMib = try c.decodeIfPresent(Int.self, forKey: .maxUploadMib) ?? d.maxUploadMib
+            mediaTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .mediaTimeoutSeconds) ?? d.mediaTimeoutSeconds
+            maxConcurrentUploads = try c.decodeIfPresent(Int.self, forKey: .maxConcurrentUploads) ?? d.maxConcurrentUploads
         }
     }
 
@@ -164,6 +174,10 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
                   config.api.headerTimeoutSeconds > 0 else {
                 throw CoalitionError(.configuration, "\(path): api: requestsPerSecond, burst, idleTimeoutSeconds and headerTimeoutSeconds must be positive", field: "api")
             }
+            guard (1...4096).contains(config.api.maxUploadMib), config.api.mediaTimeoutSeconds > 0, config.api.mediaTimeoutSeconds <= 86_400,
+                  (1...1024).contains(config.api.maxConcurrentUploads) else {
+                throw CoalitionError(.configuration, "\(path): api: maxUploadMib must be 1–4096, mediaTimeoutSeconds 0–86400 (not 0), maxConcurrentUploads 1–1024", field: "api")
+            }
             guard config.quota.entriesPerAuthorPerMinute > 0, config.quota.burst > 0, config.quota.pendingPerAuthor >= 0 else {
                 throw CoalitionError(.configuration, "\(path): quota: values must be positive", field: "quota")
             }
@@ -238,6 +252,12 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
           idleTimeoutSeconds: \(Self.number(api.idleTimeoutSeconds))
           # Seconds a new connection has to send a complete request head (slow senders are cut off).
           headerTimeoutSeconds: \(Self.number(api.headerTimeoutSeconds))
+          # Media uploads (POST /v1/hash, /v1/lookup/media): the largest, in MiB; the seconds
+          # that decoding and hashing one may take; how many are handled at once (503 beyond).
+          # Uploads are hashed in memory, never stored and never logged.
+          maxUploadMib: \(api.maxUploadMib)
+          mediaTimeoutSeconds: \(Self.number(api.mediaTimeoutSeconds))
+          maxConcurrentUploads: \(api.maxConcurrentUploads)
 
         """
     }

@@ -62,6 +62,9 @@ public final class NodeDaemon: Sendable {
             apiConfig.port = address.port
             apiConfig.requestsPerSecond = config.api.requestsPerSecond
             apiConfig.burst = config.api.burst
+            apiConfig.maxUploadBytes = config.api.maxUploadMib << 20
+            apiConfig.maxConcurrentUploads = config.api.maxConcurrentUploads
+            apiConfig.mediaLimits.timeout = .milliseconds(Int64(config.api.mediaTimeoutSeconds * 1000))
             let gossip = self.gossip
             let env = APIEnvironment(
                 store: directory.store, tokens: TokenStore(database: directory.store.database), names: { directory.displayName(of: $0) },

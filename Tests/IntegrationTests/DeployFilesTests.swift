@@ -35,7 +35,8 @@ struct DeployFilesTests {
         let quota = try #require(DeployFiles.mapping(config["quota"]))
         #expect(Set(quota.keys) == ["entriesPerAuthorPerMinute", "burst", "pendingPerAuthor"])
         let api = try #require(DeployFiles.mapping(config["api"]))
-        #expect(Set(api.keys) == ["listen", "requestsPerSecond", "burst", "tlsCertificate", "tlsKey", "idleTimeoutSeconds", "headerTimeoutSeconds"])
+        #expect(Set(api.keys) == ["listen", "requestsPerSecond", "burst", "tlsCertificate", "tlsKey", "idleTimeoutSeconds", "headerTimeoutSeconds",
+                                     "maxUploadMib", "mediaTimeoutSeconds", "maxConcurrentUploads"])
         // Every peer is also a member.
         let members = try #require(config["members"] as? [Any]).compactMap { DeployFiles.mapping($0)?["id"] as? String }
         let peers = try #require(config["peers"] as? [Any]).compactMap { DeployFiles.mapping($0)?["id"] as? String }

@@ -35,6 +35,18 @@ struct PDQAgreementTests {
         #expect(equal * 10 >= items.count * 9, "only \(equal) of \(items.count) equal the reference: \(report)")
     }
 
+    @Test("an animated WebP and an animated GIF are hashed from their first frame, equal to the reference's")
+    func animatedFirstFrames() throws {
+        let items = try MediaFixtures.reference("images").filter { ($0["name"] as? String ?? "").hasPrefix("animated.") }
+        #expect(items.count == 2)
+        for item in items {
+            let result = try MediaHasher().hash(try Self.bytes(of: item))
+            let mine = try #require(result.pdq)
+            #expect(mine.hash.hex == item["pdq"] as? String && mine.quality == item["quality"] as? Int, "\(item["name"] ?? "?")")
+            #expect(result.width == 320 && result.height == 240)
+        }
+    }
+
     @Test("every pixel format in modes/ is within 8 bits of the RGB original")
     func pixelFormats() throws {
         let hasher = MediaHasher()

@@ -50,6 +50,10 @@ def generated():
     yield "strip-5x2000.png", enc(Image.fromarray(rng.integers(0, 256, (2000, 5, 3), dtype=np.uint8), "RGB"), "PNG")
     yield "alpha.png", enc(Image.fromarray(rgba, "RGBA"), "PNG")
     yield "alpha.webp", enc(Image.fromarray(rgba, "RGBA"), "WEBP", lossless=True)
+    # Animated: a first frame over the whole canvas, then others (the hash is the first frame's).
+    frames = [Image.fromarray(rng.integers(0, 256, (240, 320, 3), dtype=np.uint8), "RGB")] + [gradient.resize((320, 240))] * 2
+    yield "animated.webp", enc(frames[0], "WEBP", save_all=True, append_images=frames[1:], duration=100, quality=80)
+    yield "animated.gif", enc(frames[0].convert("P"), "GIF", save_all=True, append_images=[f.convert("P") for f in frames[1:]], duration=100)
 
 
 def images(root):

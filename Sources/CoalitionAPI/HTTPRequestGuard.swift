@@ -18,6 +18,7 @@ import NIOHTTPTypes
 ///   document naming the fault, then the connection is closed; Hummingbird would answer a bare
 ///   400 with no body. One in a request body (a malformed chunk size) is passed on to the route
 ///   reading the body, whose error answer (400, see `ProblemMiddleware`) is the response.
+/// - **`Expect: 100-continue`** is answered `100 Continue` as the head arrives.
 /// - **No reuse after an unread body.** A response that ends before its request's body was read
 ///   (413 for a declared length over the limit, 503 for a body sent too slowly) closes the
 ///   connection, instead of waiting for a body that may never come.
@@ -72,10 +73,16 @@ final class HTTPRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head:
+        case .head(let head):
             waiting = nil
             readingRequest = true
             inFlight += 1
+            // A client that waits for leave to send its body (curl does, for uploads over
+            // 1 MiB) gets it at once rather than after its own timeout; a refusal still comes as
+            // the final response, and closes the connection if the body is then left unread.
+            if head.headerFields[.expect]?.lowercased() == "100-continue" {
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
+            }
         case .body:
             break
         case .end:

@@ -140,9 +140,16 @@ import Glibc
             return
         }
         let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
-        let before = try cpuTicks(pid), began = Date()
+        /// The node's CPU ticks; its log is recorded if it has exited.
+        func ticks() throws -> Int {
+            do { return try cpuTicks(pid) } catch {
+                Issue.record("the node exited while out of descriptors (status \(String(describing: a.exitStatus))); its log ends with:\n\(a.log().suffix(3000))")
+                throw error
+            }
+        }
+        let before = try ticks(), began = Date()
         usleep(3_000_000)
-        let used = Double(try cpuTicks(pid) - before) / ticksPerSecond / Date().timeIntervalSince(began)
+        let used = Double(try ticks() - before) / ticksPerSecond / Date().timeIntervalSince(began)
         #expect(used < 0.2, "the node used \(Int(used * 100))% of a core while out of descriptors")
         for c in flood { c.close() }
         try eventually("the node serves again after the flood", within: 30) {

@@ -76,6 +76,18 @@ import Testing
         #expect(wrongToken.status == 401)
         let again = try post(a, "/v1/lookup/media", file: edit, token: token)
         #expect(again.status == 200 && again.body.contains(photoID))
+        // A client that sends `Expect: 100-continue` (curl, for uploads over 1 MiB) is told to
+        // go on at once, then answered.
+        let photoBytes = [UInt8](try #require(FileManager.default.contents(atPath: edit)))
+        let c = try RawConnection(port: a.apiPort, timeout: 60)
+        c.send("POST /v1/hash HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nContent-Type: image/jpeg\r\n"
+               + "Content-Length: \(photoBytes.count)\r\nExpect: 100-continue\r\n\r\n")
+        let interim = String(decoding: c.read(until: { String(decoding: $0, as: UTF8.self).contains("\r\n\r\n") }, within: 30), as: UTF8.self)
+        #expect(interim.hasPrefix("HTTP/1.1 100 Continue"), "\(interim.prefix(200))")
+        c.send(photoBytes)
+        let final = String(decoding: c.read(until: { String(decoding: $0, as: UTF8.self).contains("\"sha256\"") }, within: 60), as: UTF8.self)
+        #expect(final.contains("HTTP/1.1 200") && final.contains("\"pdq\""), "\(final.prefix(300))")
+        c.close()
         #expect(a.exitStatus == nil, "the node exited: \(a.log())")
 
         // 64-byte runs from the middle of each upload are in no file of the data directory and

@@ -75,10 +75,13 @@ enum VideoBackend {
         guard avcodec_parameters_to_context(decoder, parameters) >= 0 else {
             throw CoalitionError(.corruptMedia, "the video's codec parameters are invalid", field: "file")
         }
-        // As the reference: slice threads where the codec has them, otherwise one thread.
-        if codec.pointee.capabilities & AV_CODEC_CAP_SLICE_THREADS != 0 {
-            decoder.pointee.thread_count = 0
-            decoder.pointee.thread_type = FF_THREAD_SLICE
+        // Decoding is most of the work: frame and slice threads where the codec has them (up to
+        // 4; they inherit the calling thread's priority). Threading changes no decoded pixel.
+        let caps = codec.pointee.capabilities
+        if caps & (AV_CODEC_CAP_FRAME_THREADS | AV_CODEC_CAP_SLICE_THREADS) != 0 {
+            decoder.pointee.thread_count = Int32(min(4, max(1, ProcessInfo.processInfo.activeProcessorCount)))
+            decoder.pointee.thread_type = (caps & AV_CODEC_CAP_FRAME_THREADS != 0 ? FF_THREAD_FRAME : 0)
+                | (caps & AV_CODEC_CAP_SLICE_THREADS != 0 ? FF_THREAD_SLICE : 0)
         } else {
             decoder.pointee.thread_count = 1
         }
@@ -153,6 +156,10 @@ enum VideoBackend {
             guard r >= 0 else { throw CoalitionError(.corruptMedia, "the video is truncated or corrupt: \(describe(r))", field: "file") }
             defer { av_packet_unref(packet) }
             guard Int(packet.pointee.stream_index) == streamIndex else { continue }
+            // The demuxer marks a packet it could not read whole: the file ends inside it.
+            guard packet.pointee.flags & AV_PKT_FLAG_CORRUPT == 0 else {
+                throw CoalitionError(.corruptMedia, "the video is truncated or corrupt: frame \(decoded + 1)'s data is cut short", field: "file")
+            }
             let sent = avcodec_send_packet(decoder, packet)
             guard sent >= 0 || sent == errorAgain else {
                 throw CoalitionError(.corruptMedia, "the video is corrupt: a packet does not decode: \(describe(sent))", field: "file")

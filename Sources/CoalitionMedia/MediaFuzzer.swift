@@ -10,7 +10,10 @@ public enum MediaFuzzer {
         public var refused = 0
         /// Refusals whose message was empty (a defect).
         public var emptyMessages = 0
+        /// The longest any one input took, in seconds (a hang shows here, or as a timeout refusal).
+        public var slowestSeconds = 0.0
         public var description: String { "\(inputs) inputs: \(hashed) hashed, \(refused) refused" }
+        public init() {}
     }
 
     /// Runs `iterations` mutated inputs derived from `seeds`, deterministically from `seed`.
@@ -35,6 +38,11 @@ public enum MediaFuzzer {
                 }
             }
             outcome.inputs += 1
+            let started = ContinuousClock.now
+            defer {
+                let took = ContinuousClock.now - started
+                outcome.slowestSeconds = max(outcome.slowestSeconds, Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
+            }
             do {
                 _ = try hasher.hash(input)
                 outcome.hashed += 1

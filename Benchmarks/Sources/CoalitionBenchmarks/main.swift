@@ -32,13 +32,8 @@ let cores = ProcessInfo.processInfo.activeProcessorCount
 func rawVerifyRate(sample entries: [Entry], seconds: Double = 3) -> Double {
     let domain = Entry.signingDomain
     let messages = entries.prefix(4096).map { (domain + $0.signedBytes, Array($0.signature), $0.author) }
-    let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: cores)
-    counts.initialize(repeating: 0)
-    defer { counts.deallocate() }
-    struct Box: @unchecked Sendable { let p: UnsafeMutableBufferPointer<Int> }
-    let box = Box(p: counts)
     let start = now()
-    DispatchQueue.concurrentPerform(iterations: cores) { core in
+    let counts = onThreads(cores) { core -> Int in
         var n = 0
         var i = core
         while true {
@@ -49,10 +44,23 @@ func rawVerifyRate(sample entries: [Entry], seconds: Double = 3) -> Double {
             i += cores
             if n % 256 == 0 && now() - start > seconds { break }
         }
-        box.p[core] = n
+        return n
     }
     return Double(counts.reduce(0, +)) / (now() - start)
 }
+
+/// Runs `body(0)`, …, `body(threads - 1)` on that many threads at once; their results in order.
+func onThreads<T>(_ threads: Int, _ body: @Sendable (Int) -> T) -> [T] {
+    let results = UnsafeMutableBufferPointer<T?>.allocate(capacity: threads)
+    results.initialize(repeating: nil)
+    defer { results.deallocate() }
+    let box = UncheckedBuffer(pointer: results)
+    DispatchQueue.concurrentPerform(iterations: threads) { i in box.pointer[i] = body(i) }
+    return results.map { $0! }
+}
+
+/// A buffer each thread of ``onThreads(_:_:)`` writes one slot of.
+struct UncheckedBuffer<T>: @unchecked Sendable { let pointer: UnsafeMutableBufferPointer<T?> }
 
 /// Builds `count` signed entries from `authors` authors: mostly publishes of every kind, with
 /// opinions and retractions mixed in, interleaved across authors as gossip would deliver them.
@@ -255,9 +263,18 @@ case "propagation": try await benchPropagation()
 case "pdq": try benchPDQ()
 case "trends": benchTrends()
 case "http": try benchHTTP()
+case "hash": try benchHash()
+case "fuzz-media": try benchFuzzMedia()
 case "serve-store": try await serveStore()  // the bootstrap's source node (a child of `sync`)
 default:
     print("""
+        usage: coalition-bench hash [--seconds 10] [--fixtures DIR] [--no-video]
+          the fixture images hashed (read, decoded, PDQ) on one core and on every core, against
+          python-threatexchange's pdq_from_file on the same files in the same run, with the
+          agreement; the fixture clips at 1 frame/s against PyPI vpdq (seconds of video per second)
+        usage: coalition-bench fuzz-media [--inputs 1000000] [--video-inputs N] [--only jpeg,png,webp,gif,video]
+          mutated inputs through every decoder path on every core: hashed, refused, refusals
+          without a message (must be 0), the slowest input and the peak RSS
         usage: coalition-bench sync [--entries N] [--authors N] [--profile-bootstrap]
           two nodes of N entries (default 1000000) from 20 authors differing by 100 entries: bytes
           and round trips to sync, bytes when already in sync, then a bootstrap of a third node

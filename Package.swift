@@ -184,7 +184,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "CoalitionMediaTests", dependencies: ["CoalitionMedia", "CoalitionMatch", "CoalitionCore"]),
+        .testTarget(name: "CoalitionMediaTests", dependencies: ["CoalitionMedia", "CoalitionMatch", "CoalitionCore", "CoalitionTestSupport"]),
         .testTarget(name: "CoalitionMatchTests", dependencies: ["CoalitionMatch", "CoalitionTestSupport"]),
         .testTarget(
             name: "CoalitionAPITests",

@@ -1,3 +1,4 @@
+import CoalitionTestSupport
 import Foundation
 import Testing
 
@@ -28,8 +29,9 @@ import Testing
         """
 
     /// The status and body of one upload.
-    func post(_ node: TestNode, _ path: String, file: String, token: String, mode: String = "raw") throws -> (status: Int, body: String) {
-        let (code, out) = try runPython(["-c", Self.client, "http://127.0.0.1:\(node.apiPort)\(path)", token, file, mode])
+    func post(_ node: TestNode, _ path: String, file: String, token: String, mode: String = "raw") async throws -> (status: Int, body: String) {
+        let arguments = ["-c", Self.client, "http://127.0.0.1:\(node.apiPort)\(path)", token, file, mode]
+        let (code, out) = try await offCooperativePool { try runPython(arguments) }
         #expect(code == 0, "\(out)")
         let lines = out.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
         return (Int(lines.first ?? "") ?? -1, lines.count > 1 ? String(lines[1]) : "")
@@ -42,7 +44,7 @@ import Testing
     }
 
     @Test("an edited photo and another cut of a clip are found through the API; bad uploads are refused; no media is stored or logged")
-    func lookUpUploads() throws {
+    func lookUpUploads() async throws {
         let mesh = TestMesh()
         defer { mesh.shutdown() }
         let a = try mesh.add("A")
@@ -57,24 +59,24 @@ import Testing
         try a.start()
 
         let edit = media + "/images/bridge-mods/blur-a-lot.jpg", otherCut = media + "/videos/chair-22-sd-grey-bar.mp4"
-        let image = try post(a, "/v1/lookup/media", file: edit, token: token)
+        let image = try await post(a, "/v1/lookup/media", file: edit, token: token)
         #expect(image.status == 200, "\(image.body)")
         #expect(image.body.contains("\"id\":\"\(photoID)\""), "\(image.body)")
-        let video = try post(a, "/v1/lookup/media", file: otherCut, token: token, mode: "multipart")
+        let video = try await post(a, "/v1/lookup/media", file: otherCut, token: token, mode: "multipart")
         #expect(video.status == 200, "\(video.body)")
         #expect(video.body.contains("\"kind\":\"vpdq\"") && video.body.contains("\"id\":\"\(clipID)\""), "\(video.body)")
         #expect(!video.body.contains(photoID))
-        let hashed = try post(a, "/v1/hash", file: clip, token: token)
+        let hashed = try await post(a, "/v1/hash", file: clip, token: token)
         #expect(hashed.status == 200 && hashed.body.contains("\"media\":\"video\""), "\(hashed.body)")
 
         // Bad uploads: each its own problem, and the node still serves.
-        let notMedia = try post(a, "/v1/hash", file: SourceRulesTests.root.appendingPathComponent("Package.swift").path, token: token)
+        let notMedia = try await post(a, "/v1/hash", file: SourceRulesTests.root.appendingPathComponent("Package.swift").path, token: token)
         #expect(notMedia.status == 415 && notMedia.body.contains("application/problem+json"), "\(notMedia.body)")
-        let truncated = try post(a, "/v1/lookup/media", file: clip, token: token, mode: "truncated")
+        let truncated = try await post(a, "/v1/lookup/media", file: clip, token: token, mode: "truncated")
         #expect([415, 422].contains(truncated.status) && truncated.body.contains("problem+json"), "\(truncated.body)")
-        let wrongToken = try post(a, "/v1/hash", file: photo, token: "coal_wrong")
+        let wrongToken = try await post(a, "/v1/hash", file: photo, token: "coal_wrong")
         #expect(wrongToken.status == 401)
-        let again = try post(a, "/v1/lookup/media", file: edit, token: token)
+        let again = try await post(a, "/v1/lookup/media", file: edit, token: token)
         #expect(again.status == 200 && again.body.contains(photoID))
         // A client that sends `Expect: 100-continue` (curl, for uploads over 1 MiB) is told to
         // go on at once, then answered.

@@ -32,23 +32,25 @@ import Testing
         return b
     }
 
+    /// The hashes `POST /v1/hash` answers for `body`, which must be a 200.
+    static func hashed(_ client: some TestClientProtocol, _ body: ByteBuffer, token: String,
+                       type: String = "application/octet-stream") async throws -> MediaHashes.Summary {
+        try await client.execute(uri: "/v1/hash", method: .post, headers: upload(token, type: type), body: body) { r in
+            #expect(r.status == .ok)
+            return try r.json(MediaHashes.Summary.self)
+        }
+    }
+
     @Test("an image is hashed from a raw or a multipart body, with the same PDQ hash and quality")
     func hashRawAndMultipart() async throws {
         let f = try APIFixture()
         let photo = try Self.fixture("images/bridge-mods/aaa-orig.jpg")
         try await f.app.test(.router) { client in
-            let raw = try await client.execute(uri: "/v1/hash", method: .post, headers: Self.upload(f.lookup), body: ByteBuffer(bytes: photo)) { r in
-                #expect(r.status == .ok)
-                return try r.json(MediaHashes.Summary.self)
-            }
+            let raw = try await Self.hashed(client, ByteBuffer(bytes: photo), token: f.lookup)
             #expect(raw.media == "image" && raw.format == "jpeg" && raw.bytes == photo.count)
             #expect(raw.hashes.map(\.kind) == ["pdq", "md5", "sha256"])
             #expect((raw.hashes[0].quality ?? 0) >= 50 && raw.hashes[0].value.count == 64)
-            let form = try await client.execute(uri: "/v1/hash", method: .post, headers: Self.upload(f.lookup, type: "multipart/form-data; boundary=\"XyZ-boundary\""),
-                                                body: Self.multipart(photo)) { r in
-                #expect(r.status == .ok)
-                return try r.json(MediaHashes.Summary.self)
-            }
+            let form = try await Self.hashed(client, Self.multipart(photo), token: f.lookup, type: "multipart/form-data; boundary=\"XyZ-boundary\"")
             #expect(form == raw)
         }
     }
@@ -104,9 +106,7 @@ import Testing
         let f = try APIFixture()
         let original = try Self.fixture("images/bridge-mods/aaa-orig.jpg")
         try await f.app.test(.router) { client in
-            let hashed = try await client.execute(uri: "/v1/hash", method: .post, headers: Self.upload(f.lookup), body: ByteBuffer(bytes: original)) { r in
-                try r.json(MediaHashes.Summary.self)
-            }
+            let hashed = try await Self.hashed(client, ByteBuffer(bytes: original), token: f.lookup)
             let id = try TestPublisher(store: f.store, signer: f.signer).publish("pdq", hashed.hashes[0].value, category: "violence")
             let edit = try Self.fixture("images/bridge-mods/blur-a-lot.jpg")
             let response = try await client.execute(uri: "/v1/lookup/media", method: .post, headers: Self.upload(f.lookup, type: "image/jpeg"),

@@ -9,7 +9,7 @@ struct Hash: ParsableCommand {
         abstract: "Hash images and videos: PDQ or vPDQ, MD5 and SHA-256.",
         discussion: """
             Each file is read into memory, decoded and hashed, then freed: nothing is written, and the media \
-            never reaches a log. Images: JPEG, PNG, WebP and the first frame of a GIF, hashed with PDQ (the \
+            never reaches a log. Images: JPEG, PNG, WebP, and the first frame of an animated WebP or GIF, hashed with PDQ (the \
             stored pixels; EXIF orientation is not applied, as in the reference hashers). Videos (MP4/MOV, \
             WebM/Matroska, AVI) are hashed with vPDQ: one frame every --seconds-per-frame seconds. Prints one \
             line per file (kind, value, quality), or with --json one JSON object per line. A file that cannot \

@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "CoalitionMatch", targets: ["CoalitionMatch"]),
         .library(name: "CoalitionMedia", targets: ["CoalitionMedia"]),
         .library(name: "CoalitionQuery", targets: ["CoalitionQuery"]),
+        .library(name: "CoalitionAlert", targets: ["CoalitionAlert"]),
+        .library(name: "CoalitionActions", targets: ["CoalitionActions"]),
         .library(name: "CoalitionAPI", targets: ["CoalitionAPI"]),
         .library(name: "CoalitionNode", targets: ["CoalitionNode"]),
     ],
@@ -122,12 +124,30 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // Alerting as pure values: events, rules and their filters, the webhook delivery policy
+        // (retry, backoff, give up), Standard Webhooks signatures and peer-health transitions.
+        .target(name: "CoalitionAlert", dependencies: ["CoalitionCore", "CoalitionCrypto"]),
+        // Acting on signals: the content bank and its retro-hunt, the events of the change log,
+        // the outbox writer and the webhook deliverers (SwiftNIO HTTP/1.1, TLS verified against
+        // the system's trust store), each a Service.
+        .target(
+            name: "CoalitionActions",
+            dependencies: [
+                "CoalitionAlert", "CoalitionCore", "CoalitionMatch", "CoalitionQuery", "CoalitionStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The HTTP/JSON API (Hummingbird 2) over the query layer: controllers, bearer tokens with
         // scopes, problem+json.
         .target(
             name: "CoalitionAPI",
             dependencies: [
-                "CoalitionCore", "CoalitionMedia", "CoalitionQuery", "CoalitionStore",
+                "CoalitionCore", "CoalitionMedia", "CoalitionQuery", "CoalitionStore", "CoalitionAlert", "CoalitionActions",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -145,6 +165,7 @@ let package = Package(
             name: "CoalitionNode",
             dependencies: [
                 "CoalitionCore", "CoalitionStore", "CoalitionIngest", "CoalitionGossip", "CoalitionQuery", "CoalitionAPI",
+                "CoalitionAlert", "CoalitionActions",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -161,7 +182,7 @@ let package = Package(
         .executableTarget(
             name: "coalition",
             dependencies: [
-                "CoalitionCore", "CoalitionNode", "CoalitionQuery", "CoalitionMedia",
+                "CoalitionCore", "CoalitionNode", "CoalitionQuery", "CoalitionMedia", "CoalitionAlert", "CoalitionActions", "CoalitionStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -185,6 +206,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CoalitionMediaTests", dependencies: ["CoalitionMedia", "CoalitionMatch", "CoalitionCore", "CoalitionTestSupport"]),
+        .testTarget(name: "CoalitionAlertTests", dependencies: ["CoalitionAlert", "CoalitionCore", "CoalitionCrypto", "CoalitionTestSupport"]),
+        .testTarget(
+            name: "CoalitionActionsTests",
+            dependencies: ["CoalitionActions", "CoalitionAlert", "CoalitionQuery", "CoalitionStore", "CoalitionMatch", "CoalitionTestSupport"]
+        ),
         .testTarget(name: "CoalitionMatchTests", dependencies: ["CoalitionMatch", "CoalitionTestSupport"]),
         .testTarget(
             name: "CoalitionAPITests",

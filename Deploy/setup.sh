@@ -6,7 +6,8 @@
 #   - the media reference hashers the tests compare against: pdqhash, Pillow and numpy from PyPI,
 #     and vpdq (a source package: built with cmake against ffmpeg's development libraries);
 #   - PyNaCl, used only by the independent spec checker Protocol/tools/verify_vectors.py;
-#   - schemathesis, used only by the API contract check Protocol/tools/api-contract.sh.
+#   - schemathesis, used only by the API contract check Protocol/tools/api-contract.sh;
+#   - standardwebhooks, the reference verifier the alerting tests' webhook receiver checks with.
 # Safe to run again: it installs only what is missing. Uses sudo when not run as root.
 set -euo pipefail
 
@@ -48,6 +49,10 @@ if command -v python3 >/dev/null 2>&1; then
   if ! command -v st >/dev/null 2>&1; then
     say "installing schemathesis for the API contract check"
     python3 -m pip install --quiet 'schemathesis>=4,<5' 2>/dev/null || python3 -m pip install --quiet --break-system-packages 'schemathesis>=4,<5'
+  fi
+  if ! python3 -c 'import standardwebhooks' >/dev/null 2>&1; then
+    say "installing standardwebhooks, the webhook verifier of the alerting tests"
+    python3 -m pip install --quiet standardwebhooks 2>/dev/null || python3 -m pip install --quiet --break-system-packages standardwebhooks
   fi
   if ! python3 -c 'import pdqhash, PIL, numpy' >/dev/null 2>&1; then
     say "installing pdqhash and Pillow, the PDQ reference for the media tests"

@@ -1,3 +1,5 @@
+import CoalitionActions
+import CoalitionAlert
 import CoalitionCore
 import CoalitionCrypto
 import CoalitionMedia
@@ -51,12 +53,28 @@ public struct APIConfiguration: Sendable {
     public init() {}
 }
 
+/// Alerting and the content bank, for `/v1/rules`, `/v1/deliveries` and `/v1/content`.
+public struct APIActions: Sendable {
+    public let bank: ContentBank
+    public let outbox: OutboxStore
+    /// The rules of the configuration file (read-only through the API).
+    public let configRules: @Sendable () -> [AlertRule]
+
+    public init(bank: ContentBank, outbox: OutboxStore, configRules: @escaping @Sendable () -> [AlertRule]) {
+        self.bank = bank
+        self.outbox = outbox
+        self.configRules = configRules
+    }
+}
+
 /// Everything the routes need from the node.
 public struct APIEnvironment: Sendable {
     /// Lookups, views, lists, the change feed and overrides.
     public let query: QueryService
     public var tokens: TokenStore
     public var publisher: (any SignalPublisher)?
+    /// Alerting and the content bank; their routes answer 404 without it.
+    public var actions: APIActions?
     /// The node status as JSON (`GET /v1/status`).
     public var status: (@Sendable () async throws -> [UInt8])?
     /// Metrics for `GET /metrics`.
@@ -68,11 +86,12 @@ public struct APIEnvironment: Sendable {
 
     /// - Parameter query: the node's query layer; one is made over `store` when nil.
     public init(store: EntryStore, tokens: TokenStore, names: @escaping @Sendable (PublicKey) -> String,
-                query: QueryService? = nil, publisher: (any SignalPublisher)? = nil, status: (@Sendable () async throws -> [UInt8])? = nil,
+                query: QueryService? = nil, actions: APIActions? = nil, publisher: (any SignalPublisher)? = nil, status: (@Sendable () async throws -> [UInt8])? = nil,
                 metrics: APIMetrics = APIMetrics()) {
         self.query = query ?? QueryService(store: store, names: names)
         self.tokens = tokens
         self.publisher = publisher
+        self.actions = actions
         self.status = status
         self.metrics = metrics
         self.pool = .apiRequests

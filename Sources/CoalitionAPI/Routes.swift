@@ -30,6 +30,7 @@ public func buildRouter(_ env: APIEnvironment, configuration: APIConfiguration =
         .addRoutes(FeedController(env: env).routes)
         .addRoutes(OverridesController(env: env, reader: reader).routes)
         .addRoutes(StatusController(env: env).routes)
+        .addRoutes(AlertsController(env: env, reader: reader, maxBatch: configuration.maxBatch).routes)
     return router
 }
 

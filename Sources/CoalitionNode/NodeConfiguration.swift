@@ -1,3 +1,4 @@
+import CoalitionAlert
 import CoalitionCore
 import Foundation
 import Yams
@@ -28,6 +29,53 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
     public var quota = Quota()
     /// The HTTP query API.
     public var api = API()
+    /// Alert rules and webhook delivery.
+    public var alerts = Alerts()
+
+    /// Alerting: rules kept in this file, and how webhooks are delivered. Endpoints (with their
+    /// secrets) are added with `coalition webhooks add`, never written here.
+    public struct Alerts: Codable, Sendable, Equatable {
+        /// Rules read from this file, besides those added with `coalition rules add` or the API.
+        public var rules: [AlertRule] = []
+        /// Seconds one delivery attempt may take.
+        public var timeoutSeconds: Double = 10
+        /// The first retry's delay, and the longest delay between retries (exponential with jitter).
+        public var initialBackoffSeconds: Double = 1
+        public var maxBackoffSeconds: Double = 300
+        /// Hours after which an undelivered message is marked dead.
+        public var giveUpAfterHours: Double = 24
+        /// Messages waiting per endpoint; events beyond it are dropped and counted.
+        public var maxBacklog: Int = 100_000
+        /// Hours that delivered and dead messages stay listed in `GET /v1/deliveries`.
+        public var retainHours: Double = 24
+        /// The PDQ distance within which a content-bank item matches an arriving signal.
+        public var retroHuntDistance: Int = 31
+        public init() {}
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let d = Alerts()
+            rules = try c.decodeIfPresent([AlertRule].self, forKey: .rules) ?? d.rules
+            timeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .timeoutSeconds) ?? d.timeoutSeconds
+            initialBackoffSeconds = try c.decodeIfPresent(Double.self, forKey: .initialBackoffSeconds) ?? d.initialBackoffSeconds
+            maxBackoffSeconds = try c.decodeIfPresent(Double.self, forKey: .maxBackoffSeconds) ?? d.maxBackoffSeconds
+            giveUpAfterHours = try c.decodeIfPresent(Double.self, forKey: .giveUpAfterHours) ?? d.giveUpAfterHours
+            maxBacklog = try c.decodeIfPresent(Int.self, forKey: .maxBacklog) ?? d.maxBacklog
+            retainHours = try c.decodeIfPresent(Double.self, forKey: .retainHours) ?? d.retainHours
+            retroHuntDistance = try c.decodeIfPresent(Int.self, forKey: .retroHuntDistance) ?? d.retroHuntDistance
+        }
+
+        /// The delivery policy these settings describe.
+        public var policy: DeliveryPolicy {
+            var p = DeliveryPolicy()
+            p.timeoutSeconds = timeoutSeconds
+            p.initialBackoffSeconds = initialBackoffSeconds
+            p.maxBackoffSeconds = maxBackoffSeconds
+            p.giveUpAfterSeconds = giveUpAfterHours * 3600
+            p.maxBacklog = maxBacklog
+            p.retainSeconds = retainHours * 3600
+            return p
+        }
+    }
 
     /// The HTTP API for the platform's internal systems; every key is optional in the file.
     public struct API: Codable, Sendable, Equatable {
@@ -115,7 +163,7 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
 
     public init(name: String) { self.name = name }
 
-    enum CodingKeys: String, CodingKey { case name, keyFile, database, members, listen, peers, gossip, quota, api }
+    enum CodingKeys: String, CodingKey { case name, keyFile, database, members, listen, peers, gossip, quota, api, alerts }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -128,6 +176,7 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
         gossip = try c.decodeIfPresent(Gossip.self, forKey: .gossip) ?? Gossip()
         quota = try c.decodeIfPresent(Quota.self, forKey: .quota) ?? Quota()
         api = try c.decodeIfPresent(API.self, forKey: .api) ?? API()
+        alerts = try c.decodeIfPresent(Alerts.self, forKey: .alerts) ?? Alerts()
     }
 
     /// Parses YAML text.
@@ -180,6 +229,20 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
             }
             guard config.quota.entriesPerAuthorPerMinute > 0, config.quota.burst > 0, config.quota.pendingPerAuthor >= 0 else {
                 throw CoalitionError(.configuration, "\(path): quota: values must be positive", field: "quota")
+            }
+            let a = config.alerts
+            guard a.timeoutSeconds > 0, a.initialBackoffSeconds > 0, a.maxBackoffSeconds >= a.initialBackoffSeconds, a.giveUpAfterHours > 0,
+                  a.maxBacklog >= 1, a.retainHours >= 0, (0...128).contains(a.retroHuntDistance) else {
+                throw CoalitionError(.configuration, "\(path): alerts: timeouts and backoffs must be positive (maxBackoffSeconds ≥ initialBackoffSeconds), maxBacklog at least 1, retroHuntDistance 0–128", field: "alerts")
+            }
+            var names = Set<String>()
+            for r in a.rules {
+                do { try r.validate() } catch {
+                    throw CoalitionError(.configuration, "\(path): alerts.rules: rule '\(r.name)': \(error.message)", field: "alerts", underlying: error)
+                }
+                guard names.insert(r.name).inserted else {
+                    throw CoalitionError(.configuration, "\(path): alerts.rules: two rules are named '\(r.name)'", field: "alerts")
+                }
             }
             return config
         } catch let e as CoalitionError {
@@ -258,6 +321,29 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
           maxUploadMib: \(api.maxUploadMib)
           mediaTimeoutSeconds: \(Self.number(api.mediaTimeoutSeconds))
           maxConcurrentUploads: \(api.maxConcurrentUploads)
+
+        alerts:
+          # Rules that send events (signal.published, signal.retracted, signal.disputed,
+          # signal.confirmed, verdict.changed, equivocation.detected, peer.down, peer.lagging,
+          # retro.match) to a webhook endpoint added with 'coalition webhooks add'. For example:
+          #   - name: crisis
+          #     events: [signal.published]
+          #     minSeverity: critical
+          #     destination: oncall
+          # Rules can also be added with 'coalition rules add' or POST /v1/rules.
+          rules: []
+          # Seconds one delivery may take; retries back off from initialBackoffSeconds to
+          # maxBackoffSeconds (exponential, with jitter); after giveUpAfterHours a message is dead.
+          timeoutSeconds: \(Self.number(alerts.timeoutSeconds))
+          initialBackoffSeconds: \(Self.number(alerts.initialBackoffSeconds))
+          maxBackoffSeconds: \(Self.number(alerts.maxBackoffSeconds))
+          giveUpAfterHours: \(Self.number(alerts.giveUpAfterHours))
+          # Messages waiting per endpoint; beyond it, events are dropped and counted.
+          maxBacklog: \(alerts.maxBacklog)
+          # Hours that delivered and dead messages stay listed in 'coalition webhooks deliveries'.
+          retainHours: \(Self.number(alerts.retainHours))
+          # PDQ distance within which registered content matches an arriving signal (retro-hunt).
+          retroHuntDistance: \(alerts.retroHuntDistance)
 
         """
     }

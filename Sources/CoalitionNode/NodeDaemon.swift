@@ -1,3 +1,5 @@
+import CoalitionActions
+import CoalitionAlert
 import CoalitionAPI
 import CoalitionCore
 import CoalitionCrypto
@@ -8,6 +10,7 @@ import HummingbirdTLS
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
+import CoalitionQuery
 import CoalitionStore
 import Foundation
 import Logging
@@ -31,6 +34,11 @@ public final class NodeDaemon: Sendable {
     let lock: NodeLock
     /// The configuration as last (re)loaded.
     private let current: NIOLockedValueBox<NodeConfiguration>
+    /// Alerting: events of the change log queued in the outbox, and the webhook deliverers.
+    public let alerts: AlertEngine
+    let deliverer: WebhookDeliverer
+    public let outbox: OutboxStore
+    public let bank: ContentBank
 
     /// - Throws: `CoalitionError(.configuration)` for an unusable configuration, or when another
     ///   node is already running on the directory (``NodeLock``).
@@ -52,6 +60,23 @@ public final class NodeDaemon: Sendable {
         admin = AdminSocketService(path: socket, logger: logger, acceptFailures: acceptFailures) { command in
             await holder.daemon?.handle(command) ?? "{\"error\":\"node not ready\"}"
         }
+        let store = directory.store
+        let query = QueryService(store: store, names: { directory.displayName(of: $0) })
+        outbox = OutboxStore(database: store.database)
+        bank = ContentBank(store: ContentBankStore(database: store.database))
+        let wakeup = Wakeup()
+        let current = self.current
+        let gossipForPeers = gossip
+        alerts = AlertEngine(
+            store: store, outbox: outbox, builder: EventBuilder(query: query, bank: bank, pdqDistance: config.alerts.retroHuntDistance),
+            configuration: { Self.alertConfiguration(current.withLockedValue { $0 }) },
+            peers: {
+                guard let (peers, _) = try? await gossipForPeers.status() else { return nil }
+                return peers.map { PeerHealth(id: $0.id, name: $0.name, connected: $0.connected, behind: $0.behind, lastError: $0.lastError) }
+            },
+            wakeup: wakeup, logger: logger)
+        deliverer = WebhookDeliverer(outbox: outbox, client: try WebhookClient(), policy: { current.withLockedValue { $0 }.alerts.policy },
+                                     wakeup: wakeup, logger: logger)
         if config.api.listen.isEmpty {
             api = nil
             warmUp = nil
@@ -66,8 +91,11 @@ public final class NodeDaemon: Sendable {
             apiConfig.maxConcurrentUploads = config.api.maxConcurrentUploads
             apiConfig.mediaLimits.timeout = .milliseconds(Int64(config.api.mediaTimeoutSeconds * 1000))
             let gossip = self.gossip
+            let outbox = self.outbox
             let env = APIEnvironment(
                 store: directory.store, tokens: TokenStore(database: directory.store.database), names: { directory.displayName(of: $0) },
+                query: query,
+                actions: APIActions(bank: bank, outbox: outbox, configRules: { current.withLockedValue { $0 }.alerts.rules }),
                 publisher: NodePublisher(directory: directory, pushed: { gossip.entriesApplied() }),
                 status: { await holder.daemon?.statusJSON() ?? Array("{}".utf8) },
                 metrics: APIMetrics(snapshot: { await holder.daemon?.metricSamples() ?? [] }))
@@ -94,7 +122,8 @@ public final class NodeDaemon: Sendable {
     /// The services to run, in start order (storage is already open): gossip, then the admin
     /// socket, then the SIGHUP watcher.
     public var services: [any Service] {
-        [gossip] + (api.map { [$0] } ?? []) + (warmUp.map { [$0] } ?? []) + [admin, HangupReloader(daemon: self), ForeignWriteWatcher(directory: directory, logger: logger)]
+        [gossip] + (api.map { [$0] } ?? []) + (warmUp.map { [$0] } ?? [])
+            + [alerts, deliverer, admin, HangupReloader(daemon: self), ForeignWriteWatcher(directory: directory, logger: logger)]
     }
 
     /// Re-reads `coalition.yaml` and applies peers and members without a restart.
@@ -111,6 +140,19 @@ public final class NodeDaemon: Sendable {
         gossip.reload(peers: g.peers, members: Self.memberMap(config))
         current.withLockedValue { $0 = config }
         return "reloaded: \(config.members.count) members, \(config.peers.count) peers"
+    }
+
+    /// What the alert engine runs with, from a configuration.
+    static func alertConfiguration(_ config: NodeConfiguration) -> AlertConfiguration {
+        var a = AlertConfiguration()
+        a.rules = config.alerts.rules.map { r in
+            var r = r
+            r.source = "config"
+            return r
+        }
+        a.policy = config.alerts.policy
+        a.pdqDistance = config.alerts.retroHuntDistance
+        return a
     }
 
     func handle(_ command: String) async -> String {
@@ -157,6 +199,10 @@ public final class NodeDaemon: Sendable {
         public var signalsByCategory: [String: Int]
         public var peers: [PeerStatus]
         public var counters: GossipCounters
+        /// Webhook delivery per endpoint: backlog, delivered, dead, dropped and the last error.
+        public var deliveries: [EndpointDeliveries]?
+        /// Items registered in the content bank, per kind.
+        public var contentBank: [String: Int]?
     }
 
     /// The status report as JSON (admin socket and `GET /v1/status`).
@@ -180,6 +226,26 @@ public final class NodeDaemon: Sendable {
             out.append(.init("coalition_store_active_signals", [], Double(stats.activeSignals)))
             for (kind, n) in stats.signalsByKind { out.append(.init("coalition_store_signals", [("kind", kind)], Double(n))) }
         }
+        if let deliveries = try? outbox.deliveries() {
+            let live = deliverer.counters
+            for d in deliveries {
+                let labels = [("endpoint", d.endpoint)]
+                out.append(.init("coalition_webhook_pending", labels, Double(d.pending)))
+                out.append(.init("coalition_webhook_delivered", labels, Double(d.delivered)))
+                out.append(.init("coalition_webhook_dead", labels, Double(d.dead)))
+                out.append(.init("coalition_webhook_dropped", labels, Double(d.dropped)))
+                out.append(.init("coalition_webhook_oldest_pending_seconds", labels,
+                                 d.oldestPendingAt.map { Double(Int64.nowMillis - $0) / 1000 } ?? 0))
+                let c = live[d.endpoint] ?? WebhookDeliverer.Counters()
+                out.append(.init("coalition_webhook_attempts", labels, Double(c.attempts)))
+                out.append(.init("coalition_webhook_failed_attempts", labels, Double(c.failed)))
+            }
+        }
+        let engine = alerts.snapshot
+        for (type, n) in engine.events { out.append(.init("coalition_alert_events", [("type", type)], Double(n))) }
+        out.append(.init("coalition_alert_messages_queued", [], Double(engine.queued)))
+        out.append(.init("coalition_alert_messages_dropped", [], Double(engine.dropped)))
+        out.append(.init("coalition_content_bank_pdq_items", [], Double(bank.pdqCount)))
         if let (peers, c) = try? await gossip.status() {
             out.append(.init("coalition_gossip_entries_applied", [], Double(c.applied)))
             out.append(.init("coalition_gossip_duplicates", [], Double(c.duplicates)))
@@ -211,7 +277,7 @@ public final class NodeDaemon: Sendable {
                             authors: stats.authors, stateDigest: Hex.encode(try directory.store.stateDigest()),
                             equivocators: try directory.store.heads().filter(\.equivocating).map { MemberID(publicKey: $0.author).description },
                             members: current.withLockedValue { $0.members }, signalsByKind: stats.signalsByKind, signalsByCategory: stats.signalsByCategory,
-                            peers: peers, counters: counters)
+                            peers: peers, counters: counters, deliveries: try outbox.deliveries(), contentBank: try bank.store.counts())
     }
 
     /// Plain HTTP, or HTTPS with the configured certificate and key (the key must be 0600).

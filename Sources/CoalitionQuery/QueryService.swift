@@ -90,7 +90,7 @@ public final class QueryService: Sendable {
     let index: MatchIndex
     let overrideCache: OverrideCache
     let labels: AuthorLabels
-    let names: @Sendable (PublicKey) -> String
+    public let names: @Sendable (PublicKey) -> String
 
     /// - Parameter names: a display name for an author (asked once per author).
     public init(store: EntryStore, names: @escaping @Sendable (PublicKey) -> String, configuration: Configuration = .init()) {

@@ -204,6 +204,68 @@ public struct AppDatabase: Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        m.registerMigration("v4: alerting and the content bank") { db in
+            // Alerting: webhook endpoints (with the HMAC secret each delivery is signed with),
+            // rules added through the CLI or the API, and the outbox. Outbox rows are made from
+            // the `entry` log under `alertCursor`, in one transaction with the cursor's advance:
+            // a crash replays from the cursor, and (endpoint, messageID) keeps a replay from
+            // queueing a message twice. `state`: 0 pending, 1 delivered, 2 dead.
+            try db.execute(sql: """
+                CREATE TABLE webhookEndpoint (
+                    name TEXT PRIMARY KEY,
+                    url TEXT NOT NULL,
+                    secret TEXT NOT NULL,
+                    createdAt INTEGER NOT NULL,
+                    dropped INTEGER NOT NULL DEFAULT 0
+                ) WITHOUT ROWID;
+                CREATE TABLE alertRule (
+                    name TEXT PRIMARY KEY,
+                    definition TEXT NOT NULL,
+                    createdAt INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY,
+                    endpoint TEXT NOT NULL,
+                    messageID TEXT NOT NULL,
+                    eventType TEXT NOT NULL,
+                    priority INTEGER NOT NULL,
+                    data BLOB NOT NULL,
+                    eventAt INTEGER NOT NULL,
+                    queuedAt INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    nextAttemptAt INTEGER NOT NULL,
+                    state INTEGER NOT NULL DEFAULT 0,
+                    lastError TEXT,
+                    lastErrorAt INTEGER,
+                    doneAt INTEGER,
+                    UNIQUE (endpoint, messageID)
+                );
+                CREATE INDEX outbox_queue ON outbox(endpoint, priority DESC, id) WHERE state = 0;
+                CREATE INDEX outbox_done ON outbox(doneAt) WHERE state <> 0;
+                CREATE TABLE alertCursor (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    cursor INTEGER NOT NULL
+                );
+                CREATE TABLE alertVerdict (
+                    signal BLOB PRIMARY KEY,
+                    verdict TEXT NOT NULL
+                ) WITHOUT ROWID;
+                """)
+            // The content bank: hashes and values of content this platform hosts, checked against
+            // every arriving signal (retro-hunt). Local only: never gossiped or exported. Row IDs are
+            // never reused, so the in-memory PDQ bank stays sorted by row.
+            try db.execute(sql: """
+                CREATE TABLE contentItem (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    contentId TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    createdAt INTEGER NOT NULL,
+                    UNIQUE (kind, value, contentId)
+                );
+                CREATE INDEX contentItem_content ON contentItem(contentId);
+                """)
+        }
         return m
     }
 }

@@ -20,7 +20,8 @@ struct Coalition: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Init.self, ID.self, Publish.self, Retract.self, Opine.self, List.self, Show.self,
-            Import.self, Export.self, Hash.self, Lookup.self, MatchText.self, Run.self, Status.self, Peers.self, Members.self, Tokens.self, Demo.self,
+            Import.self, Export.self, Hash.self, Lookup.self, MatchText.self, Run.self, Status.self, Peers.self, Members.self, Tokens.self,
+            Rules.self, Webhooks.self, Content.self, Demo.self,
         ]
     )
 }

@@ -27,7 +27,7 @@ struct DeployFilesTests {
         let docs = try DeployFiles.documents("coalition.sample.yaml")
         try #require(docs.count == 1)
         let config = try #require(DeployFiles.mapping(docs[0]))
-        for key in ["name", "keyFile", "database", "listen", "members", "peers", "gossip", "quota", "api"] {
+        for key in ["name", "keyFile", "database", "listen", "members", "peers", "gossip", "quota", "api", "alerts"] {
             #expect(config[key] != nil, "coalition.sample.yaml lacks '\(key)'")
         }
         let gossip = try #require(DeployFiles.mapping(config["gossip"]))
@@ -37,6 +37,9 @@ struct DeployFilesTests {
         let api = try #require(DeployFiles.mapping(config["api"]))
         #expect(Set(api.keys) == ["listen", "requestsPerSecond", "burst", "tlsCertificate", "tlsKey", "idleTimeoutSeconds", "headerTimeoutSeconds",
                                      "maxUploadMib", "mediaTimeoutSeconds", "maxConcurrentUploads"])
+        let alerts = try #require(DeployFiles.mapping(config["alerts"]))
+        #expect(Set(alerts.keys) == ["rules", "timeoutSeconds", "initialBackoffSeconds", "maxBackoffSeconds", "giveUpAfterHours", "maxBacklog",
+                                        "retainHours", "retroHuntDistance"])
         // Every peer is also a member.
         let members = try #require(config["members"] as? [Any]).compactMap { DeployFiles.mapping($0)?["id"] as? String }
         let peers = try #require(config["peers"] as? [Any]).compactMap { DeployFiles.mapping($0)?["id"] as? String }

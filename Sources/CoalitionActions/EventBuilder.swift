@@ -1,0 +1,155 @@
+import CoalitionAlert
+import CoalitionCore
+import CoalitionCrypto
+import CoalitionQuery
+import CoalitionStore
+import Foundation
+
+/// Turns the change log into events: what each committed change means to a rule (a signal
+/// published, retracted, disputed…), with the signal's view as the webhook's data, and the
+/// retro-hunt of each arriving signal against the content bank.
+///
+/// Event IDs come from the entry and the event type, so the same change always gives the same
+/// IDs: replayed after a crash, they are recognised as already queued.
+public struct EventBuilder: Sendable {
+    public let query: QueryService
+    /// The content bank, for retro-hunts; nil skips them (`coalition rules test`).
+    public let bank: ContentBank?
+    /// The PDQ distance within which a bank item matches an arriving signal.
+    public let pdqDistance: Int
+
+    public init(query: QueryService, bank: ContentBank?, pdqDistance: Int = 31) {
+        self.query = query
+        self.bank = bank
+        self.pdqDistance = pdqDistance
+    }
+
+    /// The events of a page of changes, in change order, and each opined signal's verdict now.
+    /// - Parameters:
+    ///   - verdicts: verdicts as last remembered (before these changes).
+    ///   - replay: rebuilding history (`coalition rules test`): a signal retracted since counts as
+    ///     published (the log read back marks it no longer in force).
+    public func events(for changes: [ChangeRecord], verdicts known: [EntryID: String], replay: Bool = false) throws -> (events: [AlertEvent], verdicts: [(signal: EntryID, verdict: String)]) {
+        var out: [AlertEvent] = []
+        var verdicts = known
+        var changed: [EntryID: String] = [:]
+        let store = query.store
+        for c in changes {
+            switch c.kind {
+            case .added:
+                guard c.live || replay, let id = c.signal, let row = try store.signal(id) else { continue }
+                let view = try query.view(row)
+                let subject = Self.subject(row)
+                out.append(AlertEvent(id: Self.eventID(.signalPublished, c), type: .signalPublished, at: c.at, subject: subject,
+                                      data: try Self.json(SignalData(cursor: c.cursor, entry: c.entry.hex, signal: view))))
+                if let bank {
+                    let hits = try bank.matches(kind: row.signal.kind, value: row.signal.value, radius: pdqDistance)
+                    if !hits.isEmpty {
+                        out.append(AlertEvent(id: Self.eventID(.retroMatch, c), type: .retroMatch, at: c.at, subject: subject,
+                                              data: try Self.json(RetroMatchData(cursor: c.cursor, entry: c.entry.hex, signal: view,
+                                                                                 distance: row.signal.kind == .pdq ? pdqDistance : nil,
+                                                                                 matches: hits))))
+                    }
+                }
+            case .retracted:
+                guard let id = c.signal, let row = try store.signal(id) else { continue }
+                out.append(AlertEvent(id: Self.eventID(.signalRetracted, c), type: .signalRetracted, at: c.at, subject: Self.subject(row),
+                                      data: try Self.json(SignalData(cursor: c.cursor, entry: c.entry.hex, signal: try query.view(row)))))
+            case .opinion:
+                guard let id = c.signal, let row = try store.signal(id) else { continue }
+                let opinions = try store.opinions(on: id)
+                let view = try query.view(row)
+                let subject = Self.subject(row)
+                if let op = opinions.first(where: { $0.entry == c.entry }), op.stance != .seen {
+                    let type: AlertEvent.EventType = op.stance == .dispute ? .signalDisputed : .signalConfirmed
+                    let by = MemberID(publicKey: op.author).description
+                    out.append(AlertEvent(id: Self.eventID(type, c), type: type, at: c.at, subject: subject,
+                                          data: try Self.json(OpinionData(cursor: c.cursor, entry: c.entry.hex, member: by,
+                                                                          memberName: query.names(op.author), stance: op.stance.description,
+                                                                          note: op.note, signal: view))))
+                }
+                let before = verdicts[id] ?? Verdict.none.rawValue
+                let now = view.verdict
+                if now != before {
+                    out.append(AlertEvent(id: Self.eventID(.verdictChanged, c), type: .verdictChanged, at: c.at, subject: subject,
+                                          data: try Self.json(VerdictData(cursor: c.cursor, entry: c.entry.hex, from: before, to: now, signal: view))))
+                    verdicts[id] = now
+                    changed[id] = now
+                }
+            case .equivocation:
+                let author = try store.entry(c.entry)?.author
+                let member = author.map { MemberID(publicKey: $0).description }
+                out.append(AlertEvent(id: Self.eventID(.equivocation, c), type: .equivocation, at: c.at,
+                                      subject: AlertEvent.Subject(author: member),
+                                      data: try Self.json(EquivocationData(cursor: c.cursor, entry: c.entry.hex, member: member,
+                                                                           memberName: author.map(query.names)))))
+            case .rotation:
+                continue
+            }
+        }
+        return (out, changed.map { ($0.key, $0.value) })
+    }
+
+    /// What rules filter on, from a stored signal.
+    static func subject(_ row: SignalRow) -> AlertEvent.Subject {
+        let s = row.signal
+        return AlertEvent.Subject(kind: s.kind, value: s.value, category: s.category, severity: s.severity, tlp: s.tlp,
+                                  labels: s.labels, note: s.note, author: MemberID(publicKey: row.author).description)
+    }
+
+    /// `msg_` and 32 hex digits of SHA-256 over the type and the entry: the same change always
+    /// gives the same ID.
+    static func eventID(_ type: AlertEvent.EventType, _ change: ChangeRecord) -> String {
+        var h = SHA256.Hasher()
+        h.update(Array(type.rawValue.utf8))
+        h.update(change.entry.bytes)
+        if let s = change.signal { h.update(s.bytes) }
+        return "msg_" + Hex.encode(Array(h.finalize().prefix(16)))
+    }
+
+    static func json(_ value: some Encodable) throws -> [UInt8] {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try e.encode(value))
+    }
+
+    struct SignalData: Encodable {
+        var cursor: Int64
+        var entry: String
+        var signal: SignalView
+    }
+
+    struct RetroMatchData: Encodable {
+        var cursor: Int64
+        var entry: String
+        var signal: SignalView
+        /// The PDQ distance the bank was searched within.
+        var distance: Int?
+        var matches: [ContentBank.Hit]
+    }
+
+    struct OpinionData: Encodable {
+        var cursor: Int64
+        var entry: String
+        var member: String
+        var memberName: String
+        var stance: String
+        var note: String?
+        var signal: SignalView
+    }
+
+    struct VerdictData: Encodable {
+        var cursor: Int64
+        var entry: String
+        var from: String
+        var to: String
+        var signal: SignalView
+    }
+
+    struct EquivocationData: Encodable {
+        var cursor: Int64
+        var entry: String
+        var member: String?
+        var memberName: String?
+    }
+}

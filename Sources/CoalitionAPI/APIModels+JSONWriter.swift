@@ -86,6 +86,10 @@ extension LookupResponse: JSONWritable {
         json.object { j in
             j.key("results")
             j.array(results) { w, r in r.write(to: &w) }
+            if let registered {
+                j.key("registered")
+                j.int(registered)
+            }
         }
     }
 

@@ -28,6 +28,8 @@ public struct OverrideList: ResponseCodable, Sendable {
 
 public struct LookupResponse: ResponseCodable, Sendable {
     public var results: [LookupResult]
+    /// With `register=true`: how many of the values were new in the content bank.
+    public var registered: Int? = nil
 }
 
 /// `POST /v1/match/text`.

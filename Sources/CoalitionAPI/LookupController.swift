@@ -20,6 +20,10 @@ struct LookupController: Sendable {
             let options = try query.options(distance: q.get("distance").map { try reader.int($0, "distance") },
                                             minQuality: q.get("minQuality").map { try reader.int($0, "minQuality") },
                                             includeInactive: try reader.bool(q.get("includeInactive"), "includeInactive"))
+            if let register = try ContentRegistration(request, context: context, reader: reader, env: env) {
+                let result = try await env.run { try query.lookup(item, options) }
+                return LookupResponse(results: [result], registered: try await register.register([(item.kind, item.value)]))
+            }
             // Answered on the event loop when memory suffices (no stored value is near); the
             // store is read on the API's pool.
             if let answer = try query.lookupFromMemory(item, options) { return LookupResponse(results: [answer]) }

@@ -47,9 +47,12 @@ struct MediaController: Sendable {
                                             includeInactive: try reader.bool(q.get("includeInactive"), "includeInactive"))
             // A video upload is the target of the vPDQ rule: hashed at every frame unless told otherwise.
             let hasher = try controller.hasher(request, reader: reader, everyFrame: true)
+            let register = try ContentRegistration(request, context: context, reader: reader, env: env)
             let hashes = try await controller.withUpload(request) { bytes in try hasher.hash(bytes) }
             let results = try await env.run { try query.lookup(media: hashes, options) }
-            return MediaLookupResponse(media: hashes.summary, results: results)
+            // The bank holds PDQ, MD5 and SHA-256 (a video's vPDQ frames are not banked).
+            let registered = try await register?.register(hashes.hashes.filter { $0.kind != "vpdq" }.map { ($0.kind, $0.value) })
+            return MediaLookupResponse(media: hashes.summary, results: results, registered: registered)
         }
         return routes
     }
@@ -123,6 +126,8 @@ final class UploadGate: Sendable {
 struct MediaLookupResponse: ResponseCodable, Sendable {
     var media: MediaHashes.Summary
     var results: [LookupResult]
+    /// With `register=true`: how many of the upload's hashes were new in the content bank.
+    var registered: Int?
 }
 
 extension MediaHashes.Summary: ResponseCodable {}

@@ -70,7 +70,7 @@ import Testing
         let imported = try c.cli(["content", "import", csvPath]).check().stdout
         #expect(imported.contains("100000 registered"), "\(imported)")
 
-        let token = try c.cli(["tokens", "create", "--name", "bank", "--scope", "publish"]).check().stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = try c.cli(["tokens", "create", "--name", "bank", "--scope", "lookup", "--scope", "publish"]).check().stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         for n in [a, c] { try n.start() }
         let body = mesh.root + "/items.json"
         try JSONSerialization.data(withJSONObject: ["items": fixtureItems]).write(to: URL(fileURLWithPath: body))
@@ -96,7 +96,30 @@ import Testing
         #expect(listed.allSatisfy { expected[$0.0].map { Self.distance($0, original) } == $0.1 }, "each with its distance")
         #expect(listed.count == Set(listed.map(\.0)).count)
         #expect(expected.keys.contains("photo:bridge-mods/blur-a-lot.jpg") && expected.count > 10)
+
+        // A lookup can register what it looked up; a signal published later about it is a retro-match.
+        let md5 = "0123456789abcdef0123456789abcdef"
+        let registeredAnswer = try runPython(["-c", Self.get, "http://127.0.0.1:\(c.apiPort)/v1/lookup?kind=md5&value=\(md5.uppercased())&register=true&contentId=video-7", token])
+        #expect(registeredAnswer.output.contains("\"registered\":1"), "\(registeredAnswer.output)")
+        let noScope = try c.cli(["tokens", "create", "--name", "reader", "--scope", "lookup"]).check().stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let refused = try runPython(["-c", Self.get, "http://127.0.0.1:\(c.apiPort)/v1/lookup?kind=md5&value=\(md5)&register=true&contentId=video-8", noScope])
+        #expect(refused.output.hasPrefix("403"), "registering needs the publish scope: \(refused.output)")
+        try a.cli(["publish", "--kind", "md5", "--value", md5, "--category", "violence"]).check()
+        try eventually("the md5 signal's retro-match names video-7", within: 60) {
+            receiver.verified().contains { d in
+                d.eventType == "retro.match" && ((d["data"] as? [String: Any])?["matches"] as? [[String: Any]])?.map { $0["contentId"] as? String } == ["video-7"]
+            }
+        }
     }
+
+    static let get = """
+        import sys, urllib.request
+        req = urllib.request.Request(sys.argv[1], headers={"Authorization": "Bearer " + sys.argv[2]})
+        try:
+            print(urllib.request.urlopen(req, timeout=60).read().decode())
+        except urllib.error.HTTPError as e:
+            print(e.code, e.read().decode())
+        """
 }
 
 extension Data {

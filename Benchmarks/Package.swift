@@ -24,6 +24,7 @@ let package = Package(
                 .product(name: "CoalitionNode", package: "coalition"),
                 .product(name: "CoalitionMatch", package: "coalition"),
                 .product(name: "CoalitionMedia", package: "coalition"),
+                .product(name: "CoalitionActions", package: "coalition"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

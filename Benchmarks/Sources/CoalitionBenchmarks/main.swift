@@ -265,6 +265,7 @@ case "trends": benchTrends()
 case "http": try benchHTTP()
 case "hash": try benchHash()
 case "fuzz-media": try benchFuzzMedia()
+case "actions": try await benchActions()
 case "serve-store": try await serveStore()  // the bootstrap's source node (a child of `sync`)
 default:
     print("""
@@ -272,6 +273,11 @@ default:
           the fixture images hashed (read, decoded, PDQ) on one core and on every core, against
           python-threatexchange's pdq_from_file on the same files in the same run, with the
           agreement; the fixture clips at 1 frame/s against PyPI vpdq (seconds of video per second)
+        usage: coalition-bench actions [--events 300] [--bank 10000000]
+          signals published at A of an A-B-C line of coalition run processes, one at a time, to
+          their webhook at C verified by PyPI standardwebhooks: p50 and p99 against gossip alone
+          in the same run; then the content bank at --bank PDQ items: bytes per item and one
+          retro-hunt check against a plain single-threaded scan (0 skips either part)
         usage: coalition-bench fuzz-media [--inputs 1000000] [--video-inputs N] [--only jpeg,png,webp,gif,video]
           mutated inputs through every decoder path on every core: hashed, refused, refusals
           without a message (must be 0), the slowest input and the peak RSS

@@ -33,6 +33,15 @@ struct Status: AsyncParsableCommand {
         print("store: \(report.entries) entries from \(report.authors) authors, \(report.pending) pending; state digest \(report.stateDigest.prefix(16))…")
         let c = report.counters
         print("refused: \(c.notAMember) entries by non-members, \(c.refusedConnections) connections; deferred by quota: \(c.quotaDeferred); protocol violations: \(c.protocolViolations)")
+        if let bank = report.contentBank, !bank.isEmpty {
+            print("content bank: " + bank.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+        }
+        for d in report.deliveries ?? [] {
+            var line = "webhook \(d.endpoint): \(d.pending) pending, \(d.delivered) delivered, \(d.dead) dead, \(d.dropped) dropped"
+            if let oldest = d.oldestPendingAt { line += "; oldest waiting since \(Self.ago(oldest))" }
+            if let e = d.lastError, let at = d.lastErrorAt { line += "; last error \(Self.ago(at)): \(e)" }
+            print(line)
+        }
         guard !report.peers.isEmpty else {
             print("no peers configured; add one with 'coalition peers add <member-id> <host:port>'")
             return

@@ -69,4 +69,43 @@ import Testing
         let tested = try c.cli(["rules", "test", "challenges"]).check().stdout
         #expect(tested.contains("\n2 of ") && tested.contains("signal.published"), "\(tested)")
     }
+
+    @Test("an HTTPS endpoint whose certificate the system does not trust gets nothing, and the error says why")
+    func untrustedCertificatesAreRefused() throws {
+        let mesh = TestMesh()
+        defer { mesh.shutdown() }
+        let c = try mesh.add("c")
+        // A self-signed certificate for 127.0.0.1, served by openssl s_server.
+        let cert = mesh.root + "/self.crt", key = mesh.root + "/self.key"
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        openssl.arguments = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert]
+        openssl.standardError = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        try #require(openssl.terminationStatus == 0)
+        let port = TestMesh.freePort()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["openssl", "s_server", "-accept", String(port), "-cert", cert, "-key", key, "-www", "-quiet"]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        server.standardInput = FileHandle.nullDevice
+        try server.run()
+        defer {
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+        }
+        _ = try Self.addEndpoint(c, "selfsigned", "https://127.0.0.1:\(port)/hook")
+        try c.cli(["rules", "add", "--name", "all", "--destination", "selfsigned"]).check()
+        try c.start()
+        try c.publish("#untrusted")
+        try eventually("the delivery fails certificate verification", within: 60) {
+            let d = try #require(try c.status().deliveries?.first)
+            return d.pending == 1 && d.delivered == 0 && (d.lastError ?? "").contains("TLS")
+        }
+        let d = try #require(try c.status().deliveries?.first)
+        #expect(d.lastError?.lowercased().contains("certificate") == true, "\(d)")
+    }
 }

@@ -28,15 +28,7 @@ import Testing
         let a = try mesh.add("A")
         // A self-signed certificate for 127.0.0.1, made with openssl; the key is 0600.
         let cert = a.dir + "/api.crt", key = a.dir + "/api.key"
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        openssl.arguments = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-                             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert]
-        openssl.standardError = FileHandle.nullDevice
-        try openssl.run()
-        openssl.waitUntilExit()
-        #expect(openssl.terminationStatus == 0)
-        chmod(key, 0o600)
+        try makeSelfSignedCertificate(cert: cert, key: key)
         try a.editConfiguration(replacing: "tlsCertificate: \"\"", with: "tlsCertificate: \"api.crt\"")
         try a.editConfiguration(replacing: "tlsKey: \"\"", with: "tlsKey: \"api.key\"")
         let config = try String(contentsOfFile: a.dir + "/coalition.yaml", encoding: .utf8)

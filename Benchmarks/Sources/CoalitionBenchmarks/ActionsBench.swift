@@ -45,29 +45,12 @@ s.serve_forever()
 """#
 
 private func benchWebhookLatency(count: Int) async throws {
-    let binary = ProcessInfo.processInfo.environment["COALITION_BIN"]
-        ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("coalition").path
-    guard FileManager.default.isExecutableFile(atPath: binary) else {
-        print("error: no coalition binary at \(binary); build it with: swift build -c release --package-path Benchmarks --product coalition")
-        exit(2)
-    }
+    let binary = coalitionBinary()
     print("== actions: \(count) signals published at A, webhooks verified at C (A–B–C line of coalition run processes, loopback)")
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("coalition-actions-\(UUID().uuidString.prefix(8))").path
     defer { try? FileManager.default.removeItem(atPath: root) }
     @discardableResult
-    func cli(_ args: [String], _ node: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args + ["--data-dir", "\(root)/\(node)"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw CoalitionError(.configuration, "coalition \(args.joined(separator: " ")) failed") }
-        return String(decoding: data, as: UTF8.self)
-    }
+    func cli(_ args: [String], _ node: String) throws -> String { try coalitionCLI(binary, args + ["--data-dir", "\(root)/\(node)"]) }
     let names = ["a", "b", "c"]
     var ports: [String: Int] = [:], ids: [String: String] = [:]
     for n in names {

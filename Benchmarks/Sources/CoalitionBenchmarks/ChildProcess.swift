@@ -31,3 +31,31 @@ func runChild(_ arguments: [String], executable: String = CommandLine.arguments[
     }
     return String(decoding: output, as: UTF8.self)
 }
+
+/// The `coalition` binary the node benchmarks start: `$COALITION_BIN`, else the one built beside
+/// this benchmark. Exits with a hint when there is none.
+func coalitionBinary() -> String {
+    let binary = ProcessInfo.processInfo.environment["COALITION_BIN"]
+        ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("coalition").path
+    guard FileManager.default.isExecutableFile(atPath: binary) else {
+        print("error: no coalition binary at \(binary); build it with: swift build -c release --package-path Benchmarks --product coalition")
+        exit(2)
+    }
+    return binary
+}
+
+/// Runs `coalition <args>` and returns its standard output (its standard error is dropped).
+@discardableResult
+func coalitionCLI(_ binary: String, _ args: [String]) throws -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: binary)
+    p.arguments = args
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    guard p.terminationStatus == 0 else { throw BenchError("coalition \(args.joined(separator: " ")) failed") }
+    return String(decoding: data, as: UTF8.self)
+}

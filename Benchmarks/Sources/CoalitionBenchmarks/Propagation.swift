@@ -12,30 +12,13 @@ func benchPropagation() async throws {
     let n = argument("--nodes", default: 32)
     let count = argument("--entries", default: 1000)
     var rng = SplitMix64(seed: UInt64(argument("--seed", default: 1)))
-    let binary = ProcessInfo.processInfo.environment["COALITION_BIN"]
-        ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("coalition").path
-    guard FileManager.default.isExecutableFile(atPath: binary) else {
-        print("error: no coalition binary at \(binary); build it with: swift build -c release --package-path Benchmarks --product coalition")
-        exit(2)
-    }
+    let binary = coalitionBinary()
     print("== propagation: \(n) node processes, random connected topology of degree 3-4, \(count) entries published at random nodes")
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("coalition-prop-\(UUID().uuidString.prefix(8))").path
     defer { try? FileManager.default.removeItem(atPath: root) }
 
     @discardableResult
-    func cli(_ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw CoalitionError(.configuration, "coalition \(args.joined(separator: " ")) failed") }
-        return String(decoding: data, as: UTF8.self)
-    }
+    func cli(_ args: [String]) throws -> String { try coalitionCLI(binary, args) }
 
     // Nodes, and a ring plus random chords until every node has degree 3 or 4.
     var ports: [Int] = [], ids: [String] = []

@@ -60,7 +60,12 @@ public struct WebhookClient: Sendable {
         channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil)
         channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
         do {
-            let status = try await promise.futureResult.get()
+            // Shutting down: close the connection rather than wait out the timeout.
+            let status = try await withTaskCancellationHandler {
+                try await promise.futureResult.get()
+            } onCancel: {
+                channel.close(promise: nil)
+            }
             timer.cancel()
             channel.close(promise: nil)
             return .status(status)

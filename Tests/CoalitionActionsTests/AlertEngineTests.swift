@@ -110,4 +110,19 @@ import Testing
         #expect(queued["archive"] == 3 && dropped["archive"] == 2)
         #expect(try outbox.deliveries().first { $0.endpoint == "archive" }?.dropped == 2)
     }
+
+    @Test func anEquivocationNamesItsAuthor() throws {
+        let first = try Entry.sign(by: peer, seq: 1, prev: .zero, timestamp: 1_000,
+                                   body: .publish(try Signal(kind: .url, value: "https://example.com/one", category: "violence")))
+        let fork = try Entry.sign(by: peer, seq: 1, prev: .zero, timestamp: 1_001,
+                                  body: .publish(try Signal(kind: .url, value: "https://example.com/two", category: "violence")))
+        _ = try store.ingest([first])
+        _ = try store.ingest([fork])
+        try drain()
+        let equivocations = try outbox.recent(endpoint: "archive").filter { $0.message.eventType == "equivocation.detected" }
+        #expect(equivocations.count == 1)
+        let message = try #require(equivocations.first)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(message.message.data)) as? [String: Any])
+        #expect(json["member"] as? String == MemberID(publicKey: peer.publicKey).description && json["memberName"] as? String == "forum")
+    }
 }

@@ -125,7 +125,7 @@ private func benchWebhookLatency(count: Int) async throws {
     }.sorted()
     // The reference: when C stored each of those entries (gossip alone).
     let c = try DatabaseQueue(path: "\(root)/c/coalition.sqlite", configuration: { var c = Configuration(); c.readonly = true; return c }())
-    let gossip = try c.read { db in
+    let gossip = try await c.read { db in
         try Row.fetchAll(db, sql: "SELECT id, receivedAt, timestamp FROM entry").map { Double(($0["receivedAt"] as Int64) - ($0["timestamp"] as Int64)) }
     }.sorted()
     func pct(_ v: [Double], _ p: Double) -> Double { v.isEmpty ? .nan : v[min(v.count - 1, Int(Double(v.count) * p))] }

@@ -182,7 +182,7 @@ let package = Package(
         .executableTarget(
             name: "coalition",
             dependencies: [
-                "CoalitionCore", "CoalitionNode", "CoalitionQuery", "CoalitionMedia", "CoalitionAlert", "CoalitionActions", "CoalitionStore",
+                "CoalitionCore", "CoalitionNode", "CoalitionQuery", "CoalitionMedia", "CoalitionAlert", "CoalitionActions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

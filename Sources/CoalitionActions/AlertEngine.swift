@@ -72,7 +72,7 @@ public final class AlertEngine: Service, Sendable {
     public func run() async throws {
         if let bank = builder.bank {
             let started = ContinuousClock.now
-            let n = try await NIOThreadPool.singleton.runIfActive { try bank.refresh() }
+            let n = try await NIOThreadPool.alerting.runIfActive { try bank.refresh() }
             logger.info("content bank loaded: \(n) PDQ items in memory (\(bank.pdqBytes >> 20) MiB) in \(ContinuousClock.now - started)")
         }
         try await cancelWhenGracefulShutdown {
@@ -104,7 +104,7 @@ public final class AlertEngine: Service, Sendable {
 
     func followLog() async throws {
         let store = self.store, outbox = self.outbox
-        var cursor = try await NIOThreadPool.singleton.runIfActive { () throws -> Int64 in
+        var cursor = try await NIOThreadPool.alerting.runIfActive { () throws -> Int64 in
             if let saved = try outbox.cursor() { return saved }
             // First start: events from now on (history is what `rules test` looks at).
             let now = store.feed.through
@@ -116,7 +116,7 @@ public final class AlertEngine: Service, Sendable {
         while !Task.isCancelled {
             do {
                 let from = cursor
-                let done = try await NIOThreadPool.singleton.runIfActive { try self.process(after: from) }
+                let done = try await NIOThreadPool.alerting.runIfActive { try self.process(after: from) }
                 failing = false
                 if done == cursor {
                     await store.feed.wait(after: cursor, timeout: .seconds(1))
@@ -139,8 +139,8 @@ public final class AlertEngine: Service, Sendable {
         guard page.next > cursor else { return cursor }
         let config = configuration()
         let rules = try config.rules + Self.storedRules(outbox, logger: logger)
-        let opined = page.changes.compactMap { $0.kind == .opinion ? $0.signal : nil }
-        let (events, verdicts) = try builder.events(for: page.changes, verdicts: try outbox.verdicts(of: opined))
+        let opined = rules.isEmpty ? [] : page.changes.compactMap { $0.kind == .opinion ? $0.signal : nil }
+        let (events, verdicts) = try builder.events(for: page.changes, verdicts: try outbox.verdicts(of: opined), rules: rules)
         let messages = Self.route(events, rules: rules)
         let (queued, dropped) = try outbox.enqueue(messages, through: page.next, verdicts: verdicts, maxBacklog: config.policy.maxBacklog)
         counters.withLock { c in
@@ -182,7 +182,7 @@ public final class AlertEngine: Service, Sendable {
             try? await Task.sleep(for: .milliseconds(Int64(config.peerCheckSeconds * 1000)))
             guard let health = await peers() else { continue }
             do {
-                let rules = try await NIOThreadPool.singleton.runIfActive { try self.rules() }
+                let rules = try await NIOThreadPool.alerting.runIfActive { try self.rules() }
                 let thresholds = Set(rules.filter { $0.events.isEmpty || $0.events.contains(.peerLagging) }.map { $0.lagEntries ?? AlertRule.defaultLagEntries })
                 let now = Int64.nowMillis
                 let events = try watch.observe(health, thresholds: thresholds).map { change in
@@ -191,7 +191,7 @@ public final class AlertEngine: Service, Sendable {
                 guard !events.isEmpty else { continue }
                 let messages = Self.route(events, rules: rules)
                 let outbox = self.outbox
-                _ = try await NIOThreadPool.singleton.runIfActive { try outbox.enqueue(messages, through: nil, maxBacklog: config.policy.maxBacklog) }
+                _ = try await NIOThreadPool.alerting.runIfActive { try outbox.enqueue(messages, through: nil, maxBacklog: config.policy.maxBacklog) }
                 counters.withLock { c in for e in events { c.events[e.type.rawValue, default: 0] += 1 } }
                 if !messages.isEmpty { wakeup.ring() }
             } catch {

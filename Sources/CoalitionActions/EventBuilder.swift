@@ -24,63 +24,85 @@ public struct EventBuilder: Sendable {
         self.pdqDistance = pdqDistance
     }
 
-    /// The events of a page of changes, in change order, and each opined signal's verdict now.
+    /// The events of a page of changes that at least one of `rules` matches, in change order, and
+    /// each opined signal's verdict now.
     /// - Parameters:
     ///   - verdicts: verdicts as last remembered (before these changes).
     ///   - replay: rebuilding history (`coalition rules test`): a signal retracted since counts as
     ///     published (the log read back marks it no longer in force).
-    public func events(for changes: [ChangeRecord], verdicts known: [EntryID: String], replay: Bool = false) throws -> (events: [AlertEvent], verdicts: [(signal: EntryID, verdict: String)]) {
+    public func events(for changes: [ChangeRecord], verdicts known: [EntryID: String], rules: [AlertRule],
+                       replay: Bool = false) throws -> (events: [AlertEvent], verdicts: [(signal: EntryID, verdict: String)]) {
         var out: [AlertEvent] = []
         var verdicts = known
         var changed: [EntryID: String] = [:]
+        guard !rules.isEmpty else { return ([], []) }
         let store = query.store
+        // Only events some rule matches are built: the signal's view (several reads) and the
+        // retro-hunt's scan are the costly parts, and a node without rules does neither.
+        func wanted(_ type: AlertEvent.EventType, _ subject: AlertEvent.Subject) -> Bool {
+            let probe = AlertEvent(id: "", type: type, at: 0, subject: subject, data: [])
+            return rules.contains { $0.matches(probe) }
+        }
+        let verdictRules = rules.contains { $0.events.isEmpty || $0.events.contains(.verdictChanged) }
         for c in changes {
             switch c.kind {
             case .added:
                 guard c.live || replay, let id = c.signal, let row = try store.signal(id) else { continue }
-                let view = try query.view(row)
                 let subject = Self.subject(row)
-                out.append(AlertEvent(id: Self.eventID(.signalPublished, c), type: .signalPublished, at: c.at, subject: subject,
-                                      data: try Self.json(SignalData(cursor: c.cursor, entry: c.entry.hex, signal: view))))
-                if let bank {
-                    let hits = try bank.matches(kind: row.signal.kind, value: row.signal.value, radius: pdqDistance)
-                    if !hits.isEmpty {
-                        out.append(AlertEvent(id: Self.eventID(.retroMatch, c), type: .retroMatch, at: c.at, subject: subject,
-                                              data: try Self.json(RetroMatchData(cursor: c.cursor, entry: c.entry.hex, signal: view,
-                                                                                 distance: row.signal.kind == .pdq ? pdqDistance : nil,
-                                                                                 matches: hits))))
-                    }
+                let published = wanted(.signalPublished, subject)
+                let hits = bank != nil && wanted(.retroMatch, subject)
+                    ? try bank!.matches(kind: row.signal.kind, value: row.signal.value, radius: pdqDistance) : []
+                guard published || !hits.isEmpty else { continue }
+                let view = try query.view(row)
+                if published {
+                    out.append(AlertEvent(id: Self.eventID(.signalPublished, c), type: .signalPublished, at: c.at, subject: subject,
+                                          data: try Self.json(SignalData(cursor: c.cursor, entry: c.entry.hex, signal: view))))
+                }
+                if !hits.isEmpty {
+                    out.append(AlertEvent(id: Self.eventID(.retroMatch, c), type: .retroMatch, at: c.at, subject: subject,
+                                          data: try Self.json(RetroMatchData(cursor: c.cursor, entry: c.entry.hex, signal: view,
+                                                                             distance: row.signal.kind == .pdq ? pdqDistance : nil,
+                                                                             matches: hits))))
                 }
             case .retracted:
                 guard let id = c.signal, let row = try store.signal(id) else { continue }
-                out.append(AlertEvent(id: Self.eventID(.signalRetracted, c), type: .signalRetracted, at: c.at, subject: Self.subject(row),
+                let subject = Self.subject(row)
+                guard wanted(.signalRetracted, subject) else { continue }
+                out.append(AlertEvent(id: Self.eventID(.signalRetracted, c), type: .signalRetracted, at: c.at, subject: subject,
                                       data: try Self.json(SignalData(cursor: c.cursor, entry: c.entry.hex, signal: try query.view(row)))))
             case .opinion:
                 guard let id = c.signal, let row = try store.signal(id) else { continue }
-                let opinions = try store.opinions(on: id)
-                let view = try query.view(row)
                 let subject = Self.subject(row)
-                if let op = opinions.first(where: { $0.entry == c.entry }), op.stance != .seen {
-                    let type: AlertEvent.EventType = op.stance == .dispute ? .signalDisputed : .signalConfirmed
-                    let by = MemberID(publicKey: op.author).description
+                let opinions = try store.opinions(on: id)
+                let op = opinions.first { $0.entry == c.entry }
+                let type: AlertEvent.EventType? = op.flatMap { $0.stance == .seen ? nil : $0.stance == .dispute ? .signalDisputed : .signalConfirmed }
+                let before = verdicts[id] ?? Verdict.none.rawValue
+                let now = Verdict(confirms: opinions.count { $0.stance == .confirm }, disputes: opinions.count { $0.stance == .dispute }).rawValue
+                if now != before {
+                    // Remembered whether or not a rule wants it, so that a rule added later sees true changes.
+                    verdicts[id] = now
+                    changed[id] = now
+                }
+                let opinionWanted = type.map { wanted($0, subject) } ?? false
+                let verdictWanted = now != before && verdictRules && wanted(.verdictChanged, subject)
+                guard opinionWanted || verdictWanted else { continue }
+                let view = try query.view(row)
+                if opinionWanted, let type, let op {
                     out.append(AlertEvent(id: Self.eventID(type, c), type: type, at: c.at, subject: subject,
-                                          data: try Self.json(OpinionData(cursor: c.cursor, entry: c.entry.hex, member: by,
+                                          data: try Self.json(OpinionData(cursor: c.cursor, entry: c.entry.hex, member: MemberID(publicKey: op.author).description,
                                                                           memberName: query.names(op.author), stance: op.stance.description,
                                                                           note: op.note, signal: view))))
                 }
-                let before = verdicts[id] ?? Verdict.none.rawValue
-                let now = view.verdict
-                if now != before {
+                if verdictWanted {
                     out.append(AlertEvent(id: Self.eventID(.verdictChanged, c), type: .verdictChanged, at: c.at, subject: subject,
                                           data: try Self.json(VerdictData(cursor: c.cursor, entry: c.entry.hex, from: before, to: now, signal: view))))
-                    verdicts[id] = now
-                    changed[id] = now
                 }
             case .equivocation:
                 let author = try store.entry(c.entry)?.author
                 let member = author.map { MemberID(publicKey: $0).description }
-                out.append(AlertEvent(id: Self.eventID(.equivocation, c), type: .equivocation, at: c.at,
-                                      subject: AlertEvent.Subject(author: member),
+                let subject = AlertEvent.Subject(author: member)
+                guard wanted(.equivocation, subject) else { continue }
+                out.append(AlertEvent(id: Self.eventID(.equivocation, c), type: .equivocation, at: c.at, subject: subject,
                                       data: try Self.json(EquivocationData(cursor: c.cursor, entry: c.entry.hex, member: member,
                                                                            memberName: author.map(query.names)))))
             case .rotation:

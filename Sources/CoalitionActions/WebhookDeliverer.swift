@@ -59,14 +59,14 @@ public final class WebhookDeliverer: Service, Sendable {
                     let seen = self.wakeup.generation
                     do {
                         let outbox = self.outbox
-                        let rows = try await NIOThreadPool.singleton.runIfActive { try outbox.endpointSecrets() }
+                        let rows = try await NIOThreadPool.alerting.runIfActive { try outbox.endpointSecrets() }
                         let start = self.refresh(rows)
                         for name in start { group.addTask { await self.work(name) } }
                         let now = Int64.nowMillis
                         if now - lastPrune > 60_000 {
                             lastPrune = now
                             let retain = Int64(self.policy().retainSeconds * 1000)
-                            let pruned = try await NIOThreadPool.singleton.runIfActive { try outbox.prune(finishedBefore: now - retain) }
+                            let pruned = try await NIOThreadPool.alerting.runIfActive { try outbox.prune(finishedBefore: now - retain) }
                             if pruned > 0 { self.logger.debug("pruned \(pruned) finished webhook messages") }
                         }
                     } catch {
@@ -106,7 +106,7 @@ public final class WebhookDeliverer: Service, Sendable {
             let outbox = self.outbox
             let head: OutboxMessage?
             do {
-                head = try await NIOThreadPool.singleton.runIfActive { try outbox.head(of: name) }
+                head = try await NIOThreadPool.alerting.runIfActive { try outbox.head(of: name) }
             } catch {
                 logger.warning("cannot read the outbox: \(error)", metadata: ["endpoint": "\(name)"])
                 await wakeup.wait(after: seen, timeout: .seconds(1))
@@ -133,17 +133,17 @@ public final class WebhookDeliverer: Service, Sendable {
             do {
                 switch decision {
                 case .delivered:
-                    try await NIOThreadPool.singleton.runIfActive { try outbox.record(m.id, state: .delivered, error: nil, now: after) }
+                    try await NIOThreadPool.alerting.runIfActive { try outbox.record(m.id, state: .delivered, error: nil, now: after) }
                     if failing { logger.info("webhook endpoint reachable again", metadata: ["endpoint": "\(name)"]) }
                     failing = false
                 case .retry(let at, let error):
-                    try await NIOThreadPool.singleton.runIfActive { try outbox.record(m.id, state: .pending, nextAttemptAt: at, error: error, now: after) }
+                    try await NIOThreadPool.alerting.runIfActive { try outbox.record(m.id, state: .pending, nextAttemptAt: at, error: error, now: after) }
                     if !failing {
                         logger.warning("webhook delivery failed; retrying with backoff", metadata: ["endpoint": "\(name)", "webhook.id": "\(m.message.messageID)", "error": "\(error)"])
                     }
                     failing = true
                 case .dead(let error):
-                    try await NIOThreadPool.singleton.runIfActive { try outbox.record(m.id, state: .dead, error: error, now: after) }
+                    try await NIOThreadPool.alerting.runIfActive { try outbox.record(m.id, state: .dead, error: error, now: after) }
                     logger.error("webhook message dead: not delivered", metadata: ["endpoint": "\(name)", "webhook.id": "\(m.message.messageID)", "error": "\(error)"])
                 }
             } catch {

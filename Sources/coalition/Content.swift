@@ -2,7 +2,6 @@ import ArgumentParser
 import CoalitionActions
 import CoalitionCore
 import CoalitionNode
-import CoalitionStore
 import Foundation
 
 struct Content: ParsableCommand {
@@ -26,7 +25,7 @@ struct Content: ParsableCommand {
         @OptionGroup var node: NodeOptions
         func run() throws {
             let dir = try node.open()
-            let bank = ContentBank(store: ContentBankStore(database: dir.store.database))
+            let bank = dir.contentBank()
             let report = try Console.reporting { try ContentImporter(bank: bank).importFile(file) }
             for e in report.errors.prefix(50) { Console.printError(e) }
             if report.errors.count > 50 { Console.printError("… and \(report.errors.count - 50) more lines refused") }
@@ -44,7 +43,7 @@ struct Content: ParsableCommand {
         func run() throws {
             guard (kind == nil) == (value == nil) else { throw ValidationError("give both --kind and --value, or neither") }
             let dir = try node.open()
-            let bank = ContentBank(store: ContentBankStore(database: dir.store.database))
+            let bank = dir.contentBank()
             let n = try Console.reporting { try bank.unregister(contentId: contentId, kind: kind, value: value) }
             guard n > 0 else {
                 Console.printError("error: nothing registered under '\(contentId)'")
@@ -59,7 +58,7 @@ struct Content: ParsableCommand {
         @OptionGroup var node: NodeOptions
         func run() throws {
             let dir = try node.open()
-            let counts = try ContentBankStore(database: dir.store.database).counts()
+            let counts = try dir.contentBank().store.counts()
             if counts.isEmpty { print("the content bank is empty; register items with 'coalition content import FILE' or POST /v1/content") }
             for (kind, n) in counts.sorted(by: { $0.key < $1.key }) { print("\(kind)  \(n)") }
         }

@@ -4,7 +4,6 @@ import CoalitionAlert
 import CoalitionCore
 import CoalitionNode
 import CoalitionQuery
-import CoalitionStore
 import Foundation
 
 struct Rules: ParsableCommand {
@@ -39,7 +38,6 @@ struct Rules: ParsableCommand {
 
         func run() throws {
             let dir = try node.open()
-            let outbox = OutboxStore(database: dir.store.database)
             try Console.reporting {
                 var rule = AlertRule(name: name, events: try events.map { n throws(CoalitionError) in try AlertEvent.EventType(name: n) }, destination: destination)
                 rule.kinds = kinds
@@ -50,14 +48,7 @@ struct Rules: ParsableCommand {
                 rule.labels = labels
                 rule.tlp = tlp
                 rule.lagEntries = lagEntries
-                try rule.validate()
-                if dir.configuration.alerts.rules.contains(where: { $0.name == name }) {
-                    throw CoalitionError(.forbidden, "rule '\(name)' is defined in coalition.yaml; change it there", field: "name")
-                }
-                guard try outbox.endpoints().contains(where: { $0.name == destination }) else {
-                    throw CoalitionError(.notFound, "no webhook endpoint '\(destination)'; add it first with 'coalition webhooks add \(destination) <url>'", field: "destination")
-                }
-                try outbox.setRule(name: name, definition: String(decoding: try JSONEncoder().encode(rule), as: UTF8.self))
+                try dir.setRule(rule)
             }
             print("rule '\(name)' sends \(events.isEmpty ? "every event" : events.joined(separator: ", ")) it matches to '\(destination)'")
         }
@@ -91,7 +82,7 @@ struct Rules: ParsableCommand {
                 Console.printError("error: rule '\(name)' is defined in coalition.yaml; remove it there")
                 throw ExitCode(1)
             }
-            guard try OutboxStore(database: dir.store.database).removeRule(name) else {
+            guard try dir.outbox.removeRule(name) else {
                 Console.printError("error: no rule '\(name)'")
                 throw ExitCode(1)
             }
@@ -125,7 +116,7 @@ struct Rules: ParsableCommand {
             while cursor < through {
                 let page = try store.feed.read(after: cursor, limit: 1000)
                 guard page.next > cursor else { break }
-                let (events, changed) = try builder.events(for: page.changes, verdicts: verdicts, replay: true)
+                let (events, changed) = try builder.events(for: page.changes, verdicts: verdicts, rules: [rule], replay: true)
                 for (s, v) in changed { verdicts[s] = v }
                 for e in events {
                     seen += 1
@@ -140,10 +131,7 @@ struct Rules: ParsableCommand {
         }
     }
 
-    static func all(_ dir: NodeDirectory) throws -> [AlertRule] {
-        dir.configuration.alerts.rules.map { r in var r = r; r.source = "config"; return r }
-            + (try AlertEngine.storedRules(OutboxStore(database: dir.store.database)))
-    }
+    static func all(_ dir: NodeDirectory) throws -> [AlertRule] { try dir.alertRules() }
 
     static func describe(_ r: AlertRule) -> String {
         var parts = ["\(r.name) → \(r.destination)", r.events.isEmpty ? "every event" : r.events.map(\.rawValue).joined(separator: ",")]

@@ -3,7 +3,6 @@ import CoalitionAlert
 import CoalitionCore
 import CoalitionNode
 import CoalitionQuery
-import CoalitionStore
 import Foundation
 
 struct Webhooks: ParsableCommand {
@@ -31,14 +30,7 @@ struct Webhooks: ParsableCommand {
         func run() throws {
             let dir = try node.open()
             let given = secret
-            let secret = try Console.reporting { () throws -> String in
-                try AlertRule.checkName(name, field: "name")
-                let u = try WebhookURL(parsing: url)
-                let s = given ?? WebhookSigner.newSecret()
-                _ = try WebhookSigner(secret: s)
-                try OutboxStore(database: dir.store.database).setEndpoint(name: name, url: u.description, secret: s)
-                return s
-            }
+            let secret = try Console.reporting { try dir.setWebhook(name: name, url: url, secret: given) }
             print(secret)
             Console.printError("Endpoint '\(name)' posts to \(url). Its signing secret is above: give it to the receiver now, it is not shown again. "
                                + "Send events to it with 'coalition rules add --name <rule> --destination \(name) …'.")
@@ -51,7 +43,7 @@ struct Webhooks: ParsableCommand {
         @OptionGroup var node: NodeOptions
         func run() throws {
             let dir = try node.open()
-            let deliveries = try OutboxStore(database: dir.store.database).deliveries()
+            let deliveries = try dir.outbox.deliveries()
             if json {
                 let e = JSONEncoder()
                 e.outputFormatting = [.sortedKeys, .prettyPrinted]
@@ -74,7 +66,7 @@ struct Webhooks: ParsableCommand {
         @OptionGroup var node: NodeOptions
         func run() throws {
             let dir = try node.open()
-            guard try OutboxStore(database: dir.store.database).removeEndpoint(name) else {
+            guard try dir.outbox.removeEndpoint(name) else {
                 Console.printError("error: no webhook endpoint '\(name)'")
                 throw ExitCode(1)
             }
@@ -89,7 +81,7 @@ struct Webhooks: ParsableCommand {
         @OptionGroup var node: NodeOptions
         func run() throws {
             let dir = try node.open()
-            for m in try OutboxStore(database: dir.store.database).recent(endpoint: endpoint, limit: max(1, limit)) {
+            for m in try dir.outbox.recent(endpoint: endpoint, limit: max(1, limit)) {
                 let state = m.state == .pending ? "pending (next \(SignalView.time(m.nextAttemptAt)))" : m.state == .delivered ? "delivered" : "dead"
                 print("\(SignalView.time(m.queuedAt))  \(m.message.endpoint)  \(m.message.messageID)  \(m.message.eventType)  \(state)  attempts \(m.attempts)"
                       + (m.lastError.map { "  last error: \($0)" } ?? ""))

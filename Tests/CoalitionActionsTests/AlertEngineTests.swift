@@ -104,8 +104,9 @@ import Testing
     @Test func aFullBacklogDropsAndCounts() throws {
         for i in 0..<5 { _ = try publish(.url, "https://example.com/\(i)") }
         let page = try store.feed.read(after: 0, limit: 100)
-        let events = try EventBuilder(query: QueryService(store: store, names: { _ in "?" }), bank: nil).events(for: page.changes, verdicts: [:]).events
-        let messages = AlertEngine.route(events, rules: [AlertRule(name: "all", destination: "archive")])
+        let all = [AlertRule(name: "all", destination: "archive")]
+        let events = try EventBuilder(query: QueryService(store: store, names: { _ in "?" }), bank: nil).events(for: page.changes, verdicts: [:], rules: all).events
+        let messages = AlertEngine.route(events, rules: all)
         let (queued, dropped) = try outbox.enqueue(messages, through: page.next, maxBacklog: 3)
         #expect(queued["archive"] == 3 && dropped["archive"] == 2)
         #expect(try outbox.deliveries().first { $0.endpoint == "archive" }?.dropped == 2)

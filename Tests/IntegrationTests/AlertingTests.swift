@@ -10,7 +10,7 @@ import Testing
     }
 
     @Test("a signal published at A triggers a rule at C; a retraction and a dispute trigger their own; a wrong secret fails verification")
-    func rulesAcrossALine() throws {
+    func rulesAcrossALine() async throws {
         let mesh = TestMesh()
         defer { mesh.shutdown() }
         let a = try mesh.add("a"), b = try mesh.add("b"), c = try mesh.add("c")
@@ -32,16 +32,16 @@ import Testing
         // A rule naming an endpoint that does not exist is refused, with the fix.
         let missing = try c.cli(["rules", "add", "--name", "nowhere", "--destination", "nope"])
         #expect(missing.status == 1 && missing.stderr.contains("coalition webhooks add"), "\(missing.stderr)")
-        for n in [a, b, c] { try n.start() }
+        for n in [a, b, c] { try await n.launch() }
 
         let first = try a.publish("#blackoutchallenge")
         let second = try a.publish("#tidepodchallenge")
-        try eventually("C's receiver has both signals, verified", within: 60) {
+        try await waitFor("C's receiver has both signals, verified", within: 60) {
             Set(receiver.verified().filter { $0.eventType == "signal.published" }.compactMap(\.signalID)) == [first, second]
         }
         try b.cli(["opine", second, "--stance", "dispute", "--note", "satire account"]).check()
         try a.cli(["retract", first, "--reason", "published by mistake"]).check()
-        try eventually("C's receiver has the dispute and the retraction", within: 60) {
+        try await waitFor("C's receiver has the dispute and the retraction", within: 60) {
             let v = receiver.verified()
             return v.contains { $0.eventType == "signal.disputed" && $0.signalID == second }
                 && v.contains { $0.eventType == "signal.retracted" && $0.signalID == first }
@@ -54,12 +54,12 @@ import Testing
         #expect(!verified.contains { $0.eventType == "signal.published" && ($0["data"] as? [String: Any]) == nil })
 
         // The mislabelled endpoint's deliveries fail verification and are retried, with the error shown.
-        try eventually("the receiver refused a delivery signed with another secret", within: 60) {
+        try await waitFor("the receiver refused a delivery signed with another secret", within: 60) {
             receiver.deliveries().contains { $0["path"] as? String == "/wrong" && $0["ok"] as? Bool == false }
         }
         let refused = receiver.deliveries().filter { $0["path"] as? String == "/wrong" }
         #expect(refused.allSatisfy { $0["ok"] as? Bool == false && ($0["error"] as? String)?.contains("No matching signature") == true }, "\(refused)")
-        try eventually("C shows the endpoint's last error", within: 30) {
+        try await waitFor("C shows the endpoint's last error", within: 30) {
             let list = try c.cli(["webhooks", "list"]).check().stdout
             return list.contains("mislabelled") && list.contains("HTTP 401")
         }
@@ -71,7 +71,7 @@ import Testing
     }
 
     @Test("an HTTPS endpoint whose certificate the system does not trust gets nothing, and the error says why")
-    func untrustedCertificatesAreRefused() throws {
+    func untrustedCertificatesAreRefused() async throws {
         let mesh = TestMesh()
         defer { mesh.shutdown() }
         let c = try mesh.add("c")
@@ -92,9 +92,9 @@ import Testing
         }
         _ = try Self.addEndpoint(c, "selfsigned", "https://127.0.0.1:\(port)/hook")
         try c.cli(["rules", "add", "--name", "all", "--destination", "selfsigned"]).check()
-        try c.start()
+        try await c.launch()
         try c.publish("#untrusted")
-        try eventually("the delivery fails certificate verification", within: 60) {
+        try await waitFor("the delivery fails certificate verification", within: 60) {
             let d = try #require(try c.status().deliveries?.first)
             return d.pending == 1 && d.delivered == 0 && (d.lastError ?? "").contains("TLS")
         }

@@ -1,3 +1,4 @@
+import CoalitionTestSupport
 import Foundation
 import Testing
 
@@ -24,7 +25,7 @@ import Testing
         """
 
     @Test("a signal published at A lists, at C, exactly the registered near-duplicates within the distance")
-    func retroMatchIsExact() throws {
+    func retroMatchIsExact() async throws {
         let mesh = TestMesh()
         defer { mesh.shutdown() }
         let a = try mesh.add("a"), c = try mesh.add("c")
@@ -40,7 +41,8 @@ import Testing
         let images = MediaCLITests.media + "/images"
         let files = try FileManager.default.subpathsOfDirectory(atPath: images).filter { $0.hasSuffix(".jpg") || $0.hasSuffix(".png") || $0.hasSuffix(".webp") }.sorted()
         #expect(files.count >= 20, "the shared fixtures are beside the checkout")
-        let hashed = try CLIRunner().run(["hash", "--json"] + files.map { images + "/" + $0 }, addDataDir: false, timeout: 600).check().stdout
+        let paths = files.map { images + "/" + $0 }
+        let hashed = try await offCooperativePool { try CLIRunner().run(["hash", "--json"] + paths, addDataDir: false, timeout: 600) }.check().stdout
         var registered: [String: String] = [:]  // contentId → hash
         var fixtureItems: [[String: String]] = []
         for line in hashed.split(separator: "\n") {
@@ -67,11 +69,11 @@ import Testing
         }
         let csvPath = mesh.root + "/bank.csv"
         try csv.write(toFile: csvPath, atomically: true, encoding: .utf8)
-        let imported = try c.cli(["content", "import", csvPath]).check().stdout
+        let imported = try await offCooperativePool { try c.cli(["content", "import", csvPath]) }.check().stdout
         #expect(imported.contains("100000 registered"), "\(imported)")
 
         let token = try c.cli(["tokens", "create", "--name", "bank", "--scope", "lookup", "--scope", "publish"]).check().stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        for n in [a, c] { try n.start() }
+        for n in [a, c] { try await n.launch() }
         let body = mesh.root + "/items.json"
         try JSONSerialization.data(withJSONObject: ["items": fixtureItems]).write(to: URL(fileURLWithPath: body))
         let answer = try runPython(["-c", Self.post, "http://127.0.0.1:\(c.apiPort)/v1/content", token, body])
@@ -82,7 +84,7 @@ import Testing
         #expect(bad.output.hasPrefix("400") && bad.output.contains("items.value"), "\(bad.output)")
 
         try a.cli(["publish", "--file", images + "/bridge-mods/aaa-orig.jpg", "--category", "violence"]).check()
-        try eventually("C's receiver has the retro-match", within: 90) { !receiver.verified().filter { $0.eventType == "retro.match" }.isEmpty }
+        try await waitFor("C's receiver has the retro-match", within: 90) { !receiver.verified().filter { $0.eventType == "retro.match" }.isEmpty }
         let match = try #require(receiver.verified().first { $0.eventType == "retro.match" })
         let data = try #require(match["data"] as? [String: Any])
         let radius = try #require(data["distance"] as? Int)
@@ -105,7 +107,7 @@ import Testing
         let refused = try runPython(["-c", Self.get, "http://127.0.0.1:\(c.apiPort)/v1/lookup?kind=md5&value=\(md5)&register=true&contentId=video-8", noScope])
         #expect(refused.output.hasPrefix("403"), "registering needs the publish scope: \(refused.output)")
         try a.cli(["publish", "--kind", "md5", "--value", md5, "--category", "violence"]).check()
-        try eventually("the md5 signal's retro-match names video-7", within: 60) {
+        try await waitFor("the md5 signal's retro-match names video-7", within: 60) {
             receiver.verified().contains { d in
                 d.eventType == "retro.match" && ((d["data"] as? [String: Any])?["matches"] as? [[String: Any]])?.map { $0["contentId"] as? String } == ["video-7"]
             }

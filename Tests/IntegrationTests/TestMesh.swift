@@ -53,6 +53,19 @@ func eventually(_ what: String, within seconds: Double = 30, _ condition: () thr
     throw CancellationError()
 }
 
+/// Polls `condition` until it holds or `seconds` pass, sleeping between polls without holding a
+/// thread of the cooperative pool (two on two cores): long waits in async tests use this, so
+/// that the async tests beside them (live servers, raw peers) keep their threads.
+func waitFor(_ what: String, within seconds: Double = 30, _ condition: () throws -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if (try? condition()) == true { return }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    Issue.record("timed out after \(Int(seconds)) s waiting for: \(what)")
+    throw CancellationError()
+}
+
 /// One node: its data directory, and its `coalition run` process while started.
 final class TestNode: @unchecked Sendable {
     let name: String
@@ -90,6 +103,12 @@ final class TestNode: @unchecked Sendable {
     func start(extraArguments: [String] = []) throws {
         try spawn(extraArguments: extraArguments)
         try eventually("\(name) answers on its admin socket", within: 20) { (try? status()) != nil }
+    }
+
+    /// ``start(extraArguments:)`` for async tests: waits without holding a cooperative thread.
+    func launch(extraArguments: [String] = []) async throws {
+        try spawn(extraArguments: extraArguments)
+        try await waitFor("\(name) answers on its admin socket", within: 30) { (try? status()) != nil }
     }
 
     /// Starts `coalition run` without waiting for it to answer. With `shell`, the node runs as

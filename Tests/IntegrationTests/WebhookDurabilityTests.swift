@@ -1,3 +1,4 @@
+import CoalitionTestSupport
 import Foundation
 import Testing
 
@@ -5,7 +6,7 @@ import Testing
 /// every delivery with `standardwebhooks`.
 @Suite struct WebhookCrashTests {
     @Test("kill -9 of the receiving node, 20 times during a burst of 10,000 events: every event arrives at least once")
-    func killedTwentyTimesDuringABurst() throws {
+    func killedTwentyTimesDuringABurst() async throws {
         let mesh = TestMesh()
         defer { mesh.shutdown() }
         let a = try mesh.add("a"), c = try mesh.add("c")
@@ -16,27 +17,28 @@ import Testing
         try receiver.start()
         defer { receiver.stop() }
         try c.cli(["rules", "add", "--name", "all", "--event", "signal.published", "--destination", "pipeline"]).check()
-        for n in [a, c] { try n.start() }
+        for n in [a, c] { try await n.launch() }
 
         let burst = 10_000
         var csv = "kind,value,category\n"
         for i in 0..<burst { csv += "trend,#crashburst\(i),protection_of_minors/unsafe_challenges\n" }
         try csv.write(toFile: mesh.root + "/burst.csv", atomically: true, encoding: .utf8)
-        try a.cli(["import", mesh.root + "/burst.csv"]).check()
+        let burstFile = mesh.root + "/burst.csv"
+        try await offCooperativePool { try a.cli(["import", burstFile]) }.check()
 
         func distinct() -> Set<String> { Set(receiver.verified().compactMap { $0["id"] as? String }) }
         var kills = 0
         var recoveries: [Double] = []
         while kills < 20 {
             // A random moment: while C takes in the burst, queues its events and delivers them.
-            usleep(UInt32.random(in: 200_000...1_500_000))
+            try await Task.sleep(for: .milliseconds(Int.random(in: 200...1500)))
             c.kill9()
             kills += 1
             let down = Date()
-            try c.start()
+            try await c.launch()
             recoveries.append(Date().timeIntervalSince(down))
         }
-        try eventually("all \(burst) events delivered after \(kills) kills", within: 600) { distinct().count >= burst }
+        try await waitFor("all \(burst) events delivered after \(kills) kills", within: 600) { distinct().count >= burst }
         let all = receiver.verified()
         let ids = distinct()
         let duplicates = all.count - ids.count
@@ -53,7 +55,7 @@ import Testing
 
 @Suite struct WebhookOutageTests {
     @Test("a receiver down for two minutes then gets everything, in order")
-    func twoMinuteOutage() throws {
+    func twoMinuteOutage() async throws {
         let mesh = TestMesh()
         defer { mesh.shutdown() }
         let c = try mesh.add("c")
@@ -65,9 +67,9 @@ import Testing
         try receiver.start()
         defer { receiver.stop() }
         try c.cli(["rules", "add", "--name", "all", "--event", "published", "--event", "retracted", "--destination", "queue"]).check()
-        try c.start()
+        try await c.launch()
         var published = [try c.publish("#outage-before")]
-        try eventually("the first event arrives", within: 60) { receiver.verified().count == 1 }
+        try await waitFor("the first event arrives", within: 60) { receiver.verified().count == 1 }
 
         receiver.stop()
         let outage = Date()
@@ -75,15 +77,15 @@ import Testing
         while Date().timeIntervalSince(outage) < 120 {
             published.append(try c.publish("#outage-\(i)"))
             i += 1
-            usleep(4_000_000)
+            try await Task.sleep(for: .seconds(4))
         }
         try c.cli(["retract", published[1], "--reason", "duplicate"]).check()
         // Everything since the outage waits (the retraction too, once queued).
-        try eventually("\(published.count) messages wait", within: 60) { try c.status().deliveries?.first?.pending == published.count }
+        try await waitFor("\(published.count) messages wait", within: 60) { try c.status().deliveries?.first?.pending == published.count }
         let pending = try #require(try c.status().deliveries?.first)
         #expect(pending.lastError?.contains("cannot connect") == true, "\(pending)")
         try receiver.start()
-        try eventually("everything arrives once the receiver is back", within: 120) { receiver.verified().count >= published.count + 1 }
+        try await waitFor("everything arrives once the receiver is back", within: 120) { receiver.verified().count >= published.count + 1 }
         let got = receiver.verified()
         #expect(got.compactMap(\.signalID) == published + [published[1]], "in order: each publish, then the retraction")
         #expect(got.last?.eventType == "signal.retracted")

@@ -108,7 +108,8 @@ final class TestNode: @unchecked Sendable {
     /// ``start(extraArguments:)`` for async tests: waits without holding a cooperative thread.
     func launch(extraArguments: [String] = []) async throws {
         try spawn(extraArguments: extraArguments)
-        try await waitFor("\(name) answers on its admin socket", within: 30) { (try? status()) != nil }
+        // Generous: the suite starts most of its node processes in its first minute, on two cores.
+        try await waitFor("\(name) answers on its admin socket", within: 120) { (try? status()) != nil }
     }
 
     /// Starts `coalition run` without waiting for it to answer. With `shell`, the node runs as

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+/// The alerting suites (rules across a line, the retro-hunt, the crash and outage tests), one at a
+/// time: each starts node processes and a receiver, and the crash test alone keeps both cores busy.
+@Suite(.serialized) struct AlertingIntegration {}
+
 /// A real HTTP receiver in Python that verifies every delivery with the `standardwebhooks`
 /// package from PyPI (a client no one here wrote) and records each one as a JSON line:
 /// `{"path", "id", "ok", "type", "data"}` or `{"path", "id", "ok": false, "error"}`.

@@ -40,7 +40,7 @@ struct APIFixture {
     let tokens: TokenStore
     let app: Application<RouterResponder<APIRequestContext>>
 
-    init(configuration: APIConfiguration = .init()) throws {
+    init(configuration: APIConfiguration = .forTests) throws {
         let db = try AppDatabase.inMemory()
         store = EntryStore(database: db, reader: nil)
         tokens = TokenStore(database: db)
@@ -57,13 +57,36 @@ struct APIFixture {
     }
 }
 
+extension APIConfiguration {
+    /// The defaults, but with a request deadline far beyond any test's: on a loaded machine the
+    /// tests beside these can hold the cooperative pool for many seconds, and a lookup that
+    /// waits for a thread is not a lookup that is slow.
+    static var forTests: APIConfiguration {
+        var c = APIConfiguration()
+        c.requestTimeoutSeconds = 600
+        return c
+    }
+}
+
 extension HTTPFields {
     static func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)", .contentType: "application/json"] }
 }
 
 extension TestResponse {
-    func json<T: Decodable>(_ type: T.Type = T.self) throws -> T { try JSONDecoder().decode(T.self, from: Data(buffer: body)) }
+    /// The body decoded as `T`; a failure names the status and the start of the body (a
+    /// problem+json answer, usually), not only the missing key.
+    func json<T: Decodable>(_ type: T.Type = T.self) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer: body))
+        } catch {
+            throw UnexpectedResponse(description: "\(status.code): \(String(buffer: body).prefix(400)) (\(error))")
+        }
+    }
     var problem: Problem? { try? JSONDecoder().decode(Problem.self, from: Data(buffer: body)) }
+}
+
+struct UnexpectedResponse: Error, CustomStringConvertible {
+    let description: String
 }
 
 func body(_ s: String) -> ByteBuffer { ByteBuffer(string: s) }

@@ -66,7 +66,7 @@ import Testing
 
     @Test("bad uploads get a specific problem: no token, not media, truncated, too large, empty, bad multipart, bad parameter")
     func badUploads() async throws {
-        var configuration = APIConfiguration()
+        var configuration = APIConfiguration.forTests
         configuration.maxUploadBytes = 1_000_000
         let f = try APIFixture(configuration: configuration)
         let photo = try Self.fixture("images/bridge-mods/aaa-orig.jpg")

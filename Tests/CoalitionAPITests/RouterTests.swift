@@ -96,7 +96,7 @@ import Testing
     }
 
     @Test func badInputNamesTheField() async throws {
-        var config = APIConfiguration()
+        var config = APIConfiguration.forTests
         config.maxBatch = 3
         config.maxBodyBytes = 4096
         let f = try APIFixture(configuration: config)
@@ -130,7 +130,7 @@ import Testing
     }
 
     @Test func aTokenOverItsRateGets429WithRetryAfter() async throws {
-        var config = APIConfiguration()
+        var config = APIConfiguration.forTests
         config.requestsPerSecond = 0.001  // no refill during the test, however slow the machine
         config.burst = 2
         let f = try APIFixture(configuration: config)

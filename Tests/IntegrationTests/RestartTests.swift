@@ -25,7 +25,7 @@ import Testing
             if round % 3 == 2 {
                 usleep(random.next(upperBound: UInt32(800_000)))
             } else {
-                try eventually("restart \(round) answers on its admin socket", within: 30) { (try? a.status()) != nil }
+                try eventually("restart \(round) answers on its admin socket", within: 120) { (try? a.status()) != nil }
                 let status = try a.status()
                 #expect(status.entries == published, "restart \(round): \(status.entries) entries, \(published) published")
                 try a.publish("#KillNine\(round)")

@@ -43,7 +43,7 @@ final class TestMesh: @unchecked Sendable {
 }
 
 /// Polls `condition` until it holds or `seconds` pass.
-func eventually(_ what: String, within seconds: Double = 30, _ condition: () throws -> Bool) throws {
+func eventually(_ what: String, within seconds: Double = 120, _ condition: () throws -> Bool) throws {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if (try? condition()) == true { return }
@@ -56,7 +56,7 @@ func eventually(_ what: String, within seconds: Double = 30, _ condition: () thr
 /// Polls `condition` until it holds or `seconds` pass, sleeping between polls without holding a
 /// thread of the cooperative pool (two on two cores): long waits in async tests use this, so
 /// that the async tests beside them (live servers, raw peers) keep their threads.
-func waitFor(_ what: String, within seconds: Double = 30, _ condition: () throws -> Bool) async throws {
+func waitFor(_ what: String, within seconds: Double = 120, _ condition: () throws -> Bool) async throws {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if (try? condition()) == true { return }
@@ -102,7 +102,7 @@ final class TestNode: @unchecked Sendable {
 
     func start(extraArguments: [String] = []) throws {
         try spawn(extraArguments: extraArguments)
-        try eventually("\(name) answers on its admin socket", within: 20) { (try? status()) != nil }
+        try eventually("\(name) answers on its admin socket", within: 120) { (try? status()) != nil }
     }
 
     /// ``start(extraArguments:)`` for async tests: waits without holding a cooperative thread.

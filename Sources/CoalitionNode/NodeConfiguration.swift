@@ -91,6 +91,9 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
         public var idleTimeoutSeconds: Double = 60
         /// Seconds a new connection has to send a complete request head; slower ones are closed.
         public var headerTimeoutSeconds: Double = 10
+        /// Seconds one request may take (uploads get mediaTimeoutSeconds on top, the event
+        /// stream no limit); 503 problem+json beyond.
+        public var requestTimeoutSeconds: Double = 30
         /// The largest upload to `POST /v1/hash` and `/v1/lookup/media`, in MiB (held in memory,
         /// never stored).
         public var maxUploadMib: Int = 64
@@ -109,6 +112,7 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
             tlsKey = try c.decodeIfPresent(String.self, forKey: .tlsKey) ?? d.tlsKey
             idleTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .idleTimeoutSeconds) ?? d.idleTimeoutSeconds
             headerTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .headerTimeoutSeconds) ?? d.headerTimeoutSeconds
+            requestTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .requestTimeoutSeconds) ?? d.requestTimeoutSeconds
             maxUploadMib = try c.decodeIfPresent(Int.self, forKey: .maxUploadMib) ?? d.maxUploadMib
             mediaTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .mediaTimeoutSeconds) ?? d.mediaTimeoutSeconds
             maxConcurrentUploads = try c.decodeIfPresent(Int.self, forKey: .maxConcurrentUploads) ?? d.maxConcurrentUploads
@@ -220,8 +224,8 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
                 throw CoalitionError(.configuration, "\(path): api: set both tlsCertificate and tlsKey, or neither", field: "api")
             }
             guard config.api.requestsPerSecond > 0, config.api.burst >= 1, config.api.idleTimeoutSeconds > 0,
-                  config.api.headerTimeoutSeconds > 0 else {
-                throw CoalitionError(.configuration, "\(path): api: requestsPerSecond, burst, idleTimeoutSeconds and headerTimeoutSeconds must be positive", field: "api")
+                  config.api.headerTimeoutSeconds > 0, config.api.requestTimeoutSeconds > 0 else {
+                throw CoalitionError(.configuration, "\(path): api: requestsPerSecond, burst, idleTimeoutSeconds, headerTimeoutSeconds and requestTimeoutSeconds must be positive", field: "api")
             }
             guard (1...4096).contains(config.api.maxUploadMib), config.api.mediaTimeoutSeconds > 0, config.api.mediaTimeoutSeconds <= 86_400,
                   (1...1024).contains(config.api.maxConcurrentUploads) else {
@@ -315,6 +319,8 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
           idleTimeoutSeconds: \(Self.number(api.idleTimeoutSeconds))
           # Seconds a new connection has to send a complete request head (slow senders are cut off).
           headerTimeoutSeconds: \(Self.number(api.headerTimeoutSeconds))
+          # Seconds one request may take (503 beyond); uploads get mediaTimeoutSeconds on top.
+          requestTimeoutSeconds: \(Self.number(api.requestTimeoutSeconds))
           # Media uploads (POST /v1/hash, /v1/lookup/media): the largest, in MiB; the seconds
           # that decoding and hashing one may take; how many are handled at once (503 beyond).
           # Uploads are hashed in memory, never stored and never logged.

@@ -89,6 +89,7 @@ public final class NodeDaemon: Sendable {
             apiConfig.burst = config.api.burst
             apiConfig.maxUploadBytes = config.api.maxUploadMib << 20
             apiConfig.maxConcurrentUploads = config.api.maxConcurrentUploads
+            apiConfig.requestTimeoutSeconds = config.api.requestTimeoutSeconds
             apiConfig.mediaLimits.timeout = .milliseconds(Int64(config.api.mediaTimeoutSeconds * 1000))
             let gossip = self.gossip
             let outbox = self.outbox

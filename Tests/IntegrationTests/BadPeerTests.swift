@@ -1,3 +1,4 @@
+import CoalitionTestSupport
 import CoalitionCore
 import CoalitionCrypto
 @testable import CoalitionGossip
@@ -67,78 +68,82 @@ import Testing
     }
 
     @Test func misbehavingPeersAreDroppedAndNothingTheySentIsStored() async throws {
-        let mesh = TestMesh()
-        defer { mesh.shutdown() }
-        let a = try mesh.add("A")
-        // A silence limit (3 × keepAlive) well beyond what a loaded machine can delay a frame by:
-        // each session must end with A's verdict on what it received, never with a timeout.
-        try a.editConfiguration(replacing: "keepAliveSeconds: 5", with: "keepAliveSeconds: 30")
-        let b = try mesh.add("B")
-        try mesh.link("B", "A")
-        try a.cli(["members", "add", MemberID(publicKey: Self.evil.publicKey).description, "--name", "evil"]).check()
-        try a.start()
-        try b.start()
-        try a.publish("#Baseline")
-        try eventually("B syncs the baseline") { try b.status().entries == 1 }
+        try await integrationTest {
+            let mesh = TestMesh()
+            defer { mesh.shutdown() }
+            let a = try mesh.add("A")
+            // A silence limit (3 × keepAlive) well beyond what a loaded machine can delay a frame by:
+            // each session must end with A's verdict on what it received, never with a timeout.
+            try a.editConfiguration(replacing: "keepAliveSeconds: 5", with: "keepAliveSeconds: 30")
+            let b = try mesh.add("B")
+            try mesh.link("B", "A")
+            try a.cli(["members", "add", MemberID(publicKey: Self.evil.publicKey).description, "--name", "evil"]).check()
+            try a.start()
+            try b.start()
+            try a.publish("#Baseline")
+            try eventually("B syncs the baseline") { try b.status().entries == 1 }
 
-        let good1 = try Self.entry(seq: 1)
-        var badSignature = good1.bytes
-        badSignature[badSignature.count - 1] ^= 0x01
-        // Signed by the evil key, but claiming B's key as author.
-        var forged = good1.bytes
-        let bKey = try MemberID(parsing: b.id).publicKey
-        forged.replaceSubrange(1..<33, with: bKey.bytes)
-        // Seq 3 linked to seq 1: a valid first entry, then a broken chain, in one batch.
-        let broken = try Self.entry(seq: 3, prev: good1.id)
-        var oversized = WireWriter()
-        oversized.u32(5 * 1024 * 1024)
-        oversized.u8(3)
-        oversized.raw([UInt8](repeating: 0, count: 1024))
+            let good1 = try Self.entry(seq: 1)
+            var badSignature = good1.bytes
+            badSignature[badSignature.count - 1] ^= 0x01
+            // Signed by the evil key, but claiming B's key as author.
+            var forged = good1.bytes
+            let bKey = try MemberID(parsing: b.id).publicKey
+            forged.replaceSubrange(1..<33, with: bKey.bytes)
+            // Seq 3 linked to seq 1: a valid first entry, then a broken chain, in one batch.
+            let broken = try Self.entry(seq: 3, prev: good1.id)
+            var oversized = WireWriter()
+            oversized.u32(5 * 1024 * 1024)
+            oversized.u8(3)
+            oversized.raw([UInt8](repeating: 0, count: 1024))
 
-        let attacks: [(String, [UInt8], WireError.Code)] = [
-            ("bad signature", WireMessage.entries([badSignature]).frame(), .invalidEntry),
-            ("forged author", WireMessage.entries([forged]).frame(), .invalidEntry),
-            ("broken chain", WireMessage.entries([good1.bytes, broken.bytes]).frame(), .invalidEntry),
-            ("oversized frame", oversized.bytes, .frameTooLarge),
-            ("undecodable entry", WireMessage.entries([[UInt8](repeating: 2, count: 200)]).frame(), .invalidEntry),
-            ("entry count beyond the frame", WireMessage.entries([[1, 2, 3]]).frame(), .truncated),
-        ]
-        for (name, frame, code) in attacks {
-            let received = try await Self.session(port: a.port, signer: Self.evil, frames: [frame])
-            guard case .goodbye(let got, let reason)? = received.last else {
-                Issue.record("\(name): expected a goodbye, got \(received.map(\.typeByte))")
-                continue
+            let attacks: [(String, [UInt8], WireError.Code)] = [
+                ("bad signature", WireMessage.entries([badSignature]).frame(), .invalidEntry),
+                ("forged author", WireMessage.entries([forged]).frame(), .invalidEntry),
+                ("broken chain", WireMessage.entries([good1.bytes, broken.bytes]).frame(), .invalidEntry),
+                ("oversized frame", oversized.bytes, .frameTooLarge),
+                ("undecodable entry", WireMessage.entries([[UInt8](repeating: 2, count: 200)]).frame(), .invalidEntry),
+                ("entry count beyond the frame", WireMessage.entries([[1, 2, 3]]).frame(), .truncated),
+            ]
+            for (name, frame, code) in attacks {
+                let received = try await Self.session(port: a.port, signer: Self.evil, frames: [frame])
+                guard case .goodbye(let got, let reason)? = received.last else {
+                    Issue.record("\(name): expected a goodbye, got \(received.map(\.typeByte))")
+                    continue
+                }
+                #expect(got == code, "\(name): \(reason)")
+                #expect(try a.status().entries == 1, "\(name): nothing the bad peer sent is stored")
             }
-            #expect(got == code, "\(name): \(reason)")
-            #expect(try a.status().entries == 1, "\(name): nothing the bad peer sent is stored")
-        }
-        let status = try a.status()
-        #expect(status.counters.protocolViolations >= UInt64(attacks.count))
-        #expect(status.counters.violationsByCode["invalid-entry"] ?? 0 >= 4 && status.counters.violationsByCode["frame-too-large"] == 1)
-        #expect(a.log().contains("dropping peer"))
+            let status = try a.status()
+            #expect(status.counters.protocolViolations >= UInt64(attacks.count))
+            #expect(status.counters.violationsByCode["invalid-entry"] ?? 0 >= 4 && status.counters.violationsByCode["frame-too-large"] == 1)
+            #expect(a.log().contains("dropping peer"))
 
-        // A keeps serving its good peer.
-        try a.publish("#AfterTheAttacks")
-        try eventually("B still receives A's new signal") { try b.status().entries == 2 }
-        #expect(try b.status().peers.first { $0.id == a.id }?.connected == true)
+            // A keeps serving its good peer.
+            try a.publish("#AfterTheAttacks")
+            try eventually("B still receives A's new signal") { try b.status().entries == 2 }
+            #expect(try b.status().peers.first { $0.id == a.id }?.connected == true)
+        }
     }
 
     @Test func entriesOfAuthorsThatAreNotMembersAreNeitherStoredNorRelayed() async throws {
-        let mesh = TestMesh()
-        defer { mesh.shutdown() }
-        let a = try mesh.add("A")
-        try a.cli(["members", "add", MemberID(publicKey: Self.evil.publicKey).description, "--name", "relay"]).check()
-        try a.start()
-        let stranger = try Signer(seed: [UInt8](repeating: 0x5e, count: 32))
-        let foreign = try Self.entry(seq: 1, by: stranger)
-        let own = try Self.entry(seq: 1)
-        let received = try await Self.session(port: a.port, signer: Self.evil,
-                                              frames: [WireMessage.entries([foreign.bytes, own.bytes]).frame(),
-                                                       WireMessage.goodbye(.shuttingDown, "done").frame()])
-        #expect(!received.contains { if case .goodbye = $0 { true } else { false } }, "relaying a non-member's entry is not a violation")
-        try eventually("A stores the member's entry") { try a.status().entries == 1 }
-        let status = try a.status()
-        #expect(status.counters.notAMember == 1)
-        #expect(status.counters.protocolViolations == 0)
+        try await integrationTest {
+            let mesh = TestMesh()
+            defer { mesh.shutdown() }
+            let a = try mesh.add("A")
+            try a.cli(["members", "add", MemberID(publicKey: Self.evil.publicKey).description, "--name", "relay"]).check()
+            try a.start()
+            let stranger = try Signer(seed: [UInt8](repeating: 0x5e, count: 32))
+            let foreign = try Self.entry(seq: 1, by: stranger)
+            let own = try Self.entry(seq: 1)
+            let received = try await Self.session(port: a.port, signer: Self.evil,
+                                                  frames: [WireMessage.entries([foreign.bytes, own.bytes]).frame(),
+                                                           WireMessage.goodbye(.shuttingDown, "done").frame()])
+            #expect(!received.contains { if case .goodbye = $0 { true } else { false } }, "relaying a non-member's entry is not a violation")
+            try eventually("A stores the member's entry") { try a.status().entries == 1 }
+            let status = try a.status()
+            #expect(status.counters.notAMember == 1)
+            #expect(status.counters.protocolViolations == 0)
+        }
     }
 }

@@ -92,6 +92,8 @@ final class TestNode: @unchecked Sendable {
             .replacingOccurrences(of: "keepAliveSeconds: 15", with: "keepAliveSeconds: 5")
             .replacingOccurrences(of: "reconnectMaxSeconds: 60", with: "reconnectMaxSeconds: 1")
             .replacingOccurrences(of: "listen: \"127.0.0.1:7421\"", with: "listen: \"127.0.0.1:\(apiPort)\"")
+            // A debug build on a loaded machine: a request that waits for a core is not a hung one.
+            .replacingOccurrences(of: "requestTimeoutSeconds: 30", with: "requestTimeoutSeconds: 600")
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 

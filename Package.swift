@@ -188,6 +188,20 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Every parser that reads bytes from outside behind one function each, with seeds and a
+        // seeded mutation loop: for libFuzzer (`Fuzz/libfuzzer.sh`) and the test suite's short run.
+        .target(
+            name: "CoalitionFuzz",
+            dependencies: [
+                "CoalitionCore", "CoalitionCrypto", "CoalitionSync", "CoalitionGossip", "CoalitionQuery", "CoalitionAPI",
+                "CoalitionMedia", "CoalitionNode",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "coalition-fuzz",
+            dependencies: ["CoalitionFuzz", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         // Seeded generators shared by the test targets.
         .target(name: "CoalitionTestSupport", dependencies: ["CoalitionCore"], path: "Tests/CoalitionTestSupport"),
         .testTarget(name: "CoalitionCryptoTests", dependencies: ["CoalitionCrypto", "CoalitionTestSupport"]),
@@ -233,6 +247,7 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "CoalitionFuzzTests", dependencies: ["CoalitionFuzz"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

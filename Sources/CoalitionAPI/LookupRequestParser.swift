@@ -9,12 +9,12 @@ import CoalitionQuery
 /// malformed JSON, invalid UTF-8). The caller then decodes the body with `JSONDecoder`, which
 /// defines the semantics and writes the error messages, so this parser changes nothing but speed.
 /// A test checks that whenever it answers, it answers as `JSONDecoder` does.
-struct LookupRequestParser {
+package struct LookupRequestParser {
     private let bytes: UnsafeRawBufferPointer
     private var i = 0
 
     /// The request, or nil when the body is not in the plain form.
-    static func parse(_ bytes: UnsafeRawBufferPointer) -> LookupRequest? {
+    package static func parse(_ bytes: UnsafeRawBufferPointer) -> LookupRequest? {
         var parser = LookupRequestParser(bytes: bytes)
         return parser.request()
     }

@@ -4,10 +4,10 @@ import Foundation
 /// named `file`, or else the first part that carries a `filename`. Only what an upload form or
 /// `curl -F file=@photo.jpg` sends is understood; anything else is refused with a message that
 /// says what was expected.
-enum MultipartFile {
+package enum MultipartFile {
     /// The boundary of a `multipart/form-data` content type, or nil if the type is another.
     /// - Throws: a 400 ``Problem`` when the type is multipart but names no usable boundary.
-    static func boundary(contentType: String) throws -> String? {
+    package static func boundary(contentType: String) throws -> String? {
         let parts = contentType.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
         guard let type = parts.first, type.lowercased() == "multipart/form-data" else { return nil }
         for parameter in parts.dropFirst() {
@@ -24,7 +24,7 @@ enum MultipartFile {
 
     /// The byte range of the file part's content in `body`.
     /// - Throws: a 400 ``Problem`` naming what is wrong (no part, no file part, a part that never ends).
-    static func file(in body: UnsafeRawBufferPointer, boundary: String) throws -> Range<Int> {
+    package static func file(in body: UnsafeRawBufferPointer, boundary: String) throws -> Range<Int> {
         let delimiter = Array("--\(boundary)".utf8)
         let bytes = body.bindMemory(to: UInt8.self)
         guard var at = find(delimiter, in: bytes, from: 0) else {

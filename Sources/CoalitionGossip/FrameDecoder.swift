@@ -10,12 +10,14 @@ public struct InboundFrame: Sendable {
 /// Splits the byte stream into frames (`length u32 ‖ type u8 ‖ payload`, §13.2) and decodes
 /// them. A length above the limit is refused as soon as the 4 length bytes arrive, before any
 /// payload is buffered, so an oversized frame cannot make the node allocate.
-struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
-    typealias InboundOut = InboundFrame
+package struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
+    package typealias InboundOut = InboundFrame
 
     let maxFrameBytes: Int
 
-    mutating func decode(buffer: inout ByteBuffer) throws -> InboundFrame? {
+    package init(maxFrameBytes: Int) { self.maxFrameBytes = maxFrameBytes }
+
+    package mutating func decode(buffer: inout ByteBuffer) throws -> InboundFrame? {
         guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return nil }
         guard length >= 1 else { throw WireError(.malformed, "a frame of length 0 has no type") }
         guard Int(length) <= maxFrameBytes else {
@@ -28,7 +30,7 @@ struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
         return InboundFrame(message: try WireMessage(type: type, payload: payload), byteCount: 4 + Int(length))
     }
 
-    mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> InboundFrame? {
+    package mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> InboundFrame? {
         try decode(buffer: &buffer)
     }
 }

@@ -1,7 +1,7 @@
 import CoalitionCore
 
-/// A seeded mutation loop over the decoders: bit flips, byte overwrites, truncation, insertion
-/// and header splicing applied to real files, each result hashed. Used by the test suite (a short
+/// A seeded mutation loop over the decoders: ``Mutator``'s bit flips, interesting integers,
+/// truncation, insertion and splicing applied to real files, each result hashed. Used by the test suite (a short
 /// run) and `coalition-bench fuzz-media` (millions of inputs).
 public enum MediaFuzzer {
     public struct Outcome: Sendable, CustomStringConvertible {
@@ -18,25 +18,11 @@ public enum MediaFuzzer {
 
     /// Runs `iterations` mutated inputs derived from `seeds`, deterministically from `seed`.
     public static func run(seeds: [[UInt8]], iterations: Int, seed: UInt64, limits: MediaLimits = MediaLimits(timeout: .seconds(5))) -> Outcome {
-        var rng = SplitMix64(seed: seed)
+        var mutator = Mutator(seed: seed)
         var outcome = Outcome()
         let hasher = MediaHasher(limits: limits)
         for _ in 0..<iterations {
-            var input = seeds[Int(rng.next() % UInt64(seeds.count))]
-            let mutations = 1 + Int(rng.next() % 8)
-            for _ in 0..<mutations where !input.isEmpty {
-                let at = Int(rng.next() % UInt64(input.count))
-                switch rng.next() % 6 {
-                case 0: input[at] ^= UInt8(1 << (rng.next() % 8))
-                case 1: input[at] = UInt8(truncatingIfNeeded: rng.next())
-                case 2: input.removeSubrange(at...)
-                case 3: input.insert(contentsOf: (0..<(1 + Int(rng.next() % 16))).map { _ in UInt8(truncatingIfNeeded: rng.next()) }, at: at)
-                case 4:  // corrupt the header region, where sizes and tables live
-                    let h = Int(rng.next() % UInt64(min(input.count, 64)))
-                    input[h] = [0, 0xFF, 0x7F, 0x80][Int(rng.next() % 4)]
-                default: input.removeSubrange(at..<min(input.count, at + 1 + Int(rng.next() % 64)))
-                }
-            }
+            let input = mutator.mutate(seeds[mutator.below(seeds.count)], splicingWith: seeds[mutator.below(seeds.count)], maxBytes: .max)
             outcome.inputs += 1
             let started = ContinuousClock.now
             defer {

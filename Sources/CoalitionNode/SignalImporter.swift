@@ -149,7 +149,7 @@ public struct SignalImporter: Sendable {
         }
     }
 
-    static func parseHeader(_ line: Substring, line lineNo: Int) throws -> [String] {
+    package static func parseHeader(_ line: Substring, line lineNo: Int) throws(CoalitionError) -> [String] {
         guard let cols = CSVLine.split(line)?.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) else {
             throw CoalitionError(.invalidField, "line \(lineNo): the CSV header has an unterminated quote")
         }
@@ -163,7 +163,7 @@ public struct SignalImporter: Sendable {
         return normalized
     }
 
-    static func csvInput(_ line: Substring, header: [String]) throws(CoalitionError) -> SignalInput {
+    package static func csvInput(_ line: Substring, header: [String]) throws(CoalitionError) -> SignalInput {
         guard let fields = CSVLine.split(line) else {
             throw CoalitionError(.invalidField, "a quoted field is not closed (truncated line?)")
         }
@@ -184,7 +184,7 @@ public struct SignalImporter: Sendable {
                            recipients: opt("recipients").map(SignalInput.splitList))
     }
 
-    static func jsonInput(_ line: Substring) throws(CoalitionError) -> SignalInput {
+    package static func jsonInput(_ line: Substring) throws(CoalitionError) -> SignalInput {
         do {
             return try JSONDecoder().decode(SignalInput.self, from: Data(line.utf8))
         } catch let DecodingError.keyNotFound(key, _) {

@@ -1,7 +1,7 @@
 import CoalitionCrypto
 
 /// Encodes and decodes entry bodies (`Protocol/SPEC.md` §4).
-enum BodyCodec {
+package enum BodyCodec {
     // Field tags.
     enum Publish { static let kind: UInt8 = 1, value: UInt8 = 2, category: UInt8 = 3, severity: UInt8 = 4, tlp: UInt8 = 5, labels: UInt8 = 6, expiresAt: UInt8 = 7, note: UInt8 = 8, quality: UInt8 = 9 }
     enum Retract { static let target: UInt8 = 1, reason: UInt8 = 2 }
@@ -44,7 +44,7 @@ enum BodyCodec {
         return w.bytes
     }
 
-    static func decode(type: UInt16, _ bytes: ArraySlice<UInt8>, inner: Bool = false) throws(CoalitionError) -> Body {
+    package static func decode(type: UInt16, _ bytes: ArraySlice<UInt8>, inner: Bool = false) throws(CoalitionError) -> Body {
         switch type {
         case BodyType.publish: return .publish(try decodePublish(bytes, sealed: inner))
         case BodyType.retract: return .retract(try decodeRetract(bytes))
@@ -113,7 +113,10 @@ enum BodyCodec {
 
     private static func decodeRotation(_ bytes: ArraySlice<UInt8>) throws(CoalitionError) -> KeyRotation {
         let f = try FieldList(parsing: bytes)
-        let successor = try! PublicKey(bytes: try f.requireBytes(Rotation.successor, "successor", count: 32))
+        // Two statements: a `try!` around the field read would turn its error (a successor of the
+        // wrong length, from any peer) into a crash. Found by the `entry` fuzz target.
+        let successorBytes = try f.requireBytes(Rotation.successor, "successor", count: 32)
+        let successor = try! PublicKey(bytes: successorBytes)  // 32 bytes: always a key
         let sig = try f.requireBytes(Rotation.signature, "successorSignature", count: Signer.signatureByteCount)
         // The current key is checked by the caller-independent statement: it is the entry's author,
         // which this function does not see; see ChainRules.checkRotation.

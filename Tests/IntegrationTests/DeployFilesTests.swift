@@ -35,7 +35,7 @@ struct DeployFilesTests {
         let quota = try #require(DeployFiles.mapping(config["quota"]))
         #expect(Set(quota.keys) == ["entriesPerAuthorPerMinute", "burst", "pendingPerAuthor"])
         let api = try #require(DeployFiles.mapping(config["api"]))
-        #expect(Set(api.keys) == ["listen", "requestsPerSecond", "burst", "tlsCertificate", "tlsKey", "idleTimeoutSeconds", "headerTimeoutSeconds",
+        #expect(Set(api.keys) == ["listen", "requestsPerSecond", "burst", "tlsCertificate", "tlsKey", "idleTimeoutSeconds", "headerTimeoutSeconds", "requestTimeoutSeconds",
                                      "maxUploadMib", "mediaTimeoutSeconds", "maxConcurrentUploads"])
         let alerts = try #require(DeployFiles.mapping(config["alerts"]))
         #expect(Set(alerts.keys) == ["rules", "timeoutSeconds", "initialBackoffSeconds", "maxBackoffSeconds", "giveUpAfterHours", "maxBacklog",

@@ -3,10 +3,6 @@ import CoalitionTestSupport
 import Foundation
 import Testing
 
-/// The blocking suites that start processes run on the main actor, one test at a time, so that
-/// their waits never hold the cooperative pool's threads (two on a 2-core machine), which the
-/// in-process async tests need.
-///
 /// A node ended by SIGKILL (an OOM kill, a power cut, systemd's stop timeout) starts again on
 /// the same data directory with its data, and a second node on a directory in use is refused.
 @Suite(.serialized) struct RestartTests {

@@ -28,6 +28,22 @@ import Testing
         var corrupt = 0
         var recoverySeconds: [Double] = []
 
+        /// Counts a kill of `node` and runs the integrity check on what it left.
+        mutating func killed(_ node: TestNode, round: Int) {
+            kills += 1
+            let check = (try? CrashSuiteTests.integrity(node)) ?? "the database does not open"
+            if check != "ok" {
+                corrupt += 1
+                Issue.record("round \(round): integrity_check: \(check)")
+            }
+        }
+
+        /// Records acknowledged entries that a restart did not find.
+        mutating func missing(_ missing: some Collection<String>, round: Int) {
+            lost = max(lost, missing.count)
+            #expect(missing.isEmpty, "round \(round): acknowledged but missing: \(missing.prefix(5))")
+        }
+
         var description: String {
             let sorted = recoverySeconds.sorted()
             let median = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
@@ -94,20 +110,14 @@ import Testing
                     while true {
                         n += 1
                         let value = "#api\(n)"
-                        let body = #"{"kind":"trend","value":"\#(value)","category":"protection_of_minors/unsafe_challenges"}"#
-                        let request = "POST /v1/signals HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
-                        guard let r = try? rawExchange(port: a.apiPort, Array(request.utf8), timeout: 30) else { break }
+                        guard let r = try? a.publishThroughAPI(value, token: token) else { break }
                         if r.status == 201 { acknowledged.append(value) } else { break }
                     }
                 }
-                row.kills += 1
-                let check = try Self.integrity(a)
-                if check != "ok" { row.corrupt += 1; Issue.record("round \(round): integrity_check: \(check)") }
+                row.killed(a, round: round)
                 row.recoverySeconds.append(try Self.restart(a))
                 let stored = try Self.trends(a)
-                let missing = acknowledged.filter { !stored.contains($0) }
-                row.lost = max(row.lost, missing.count)
-                #expect(missing.isEmpty, "round \(round): acknowledged but missing: \(missing.prefix(5))")
+                row.missing(acknowledged.filter { !stored.contains($0) }, round: round)
             }
             row.acknowledged = acknowledged.count
             print(row)
@@ -146,6 +156,19 @@ import Testing
         return UInt32(min(60, Date().timeIntervalSince(started)) * 1.5e6)
     }
 
+    /// One round of an import scenario: the import killed at a random moment (up to `took`),
+    /// the integrity check, the node started on what the importer left, and every acknowledged
+    /// entry looked for; a finished import acknowledges `acknowledges`.
+    static func importRound(_ node: TestNode, _ arguments: [String], round: Int, took: UInt32, random: inout SeededRandom, row: inout Row,
+                            acknowledged: inout Set<String>, acknowledges: @autoclosure () -> Set<String>) throws {
+        if try importKilled(node, arguments, afterMicroseconds: random.next(upperBound: took)) { acknowledged.formUnion(acknowledges()) }
+        row.killed(node, round: round)
+        row.recoverySeconds.append(try restart(node))
+        let stored = try trends(node)
+        node.stop()
+        row.missing(acknowledged.subtracting(stored), round: round)
+    }
+
     @Test("bulk import: every file whose import finished survives kill -9 of the importer mid-file, and the store stays sound")
     func bulkImport() async throws {
         try await integrationTest {
@@ -160,18 +183,8 @@ import Testing
             for round in 0..<Self.kills {
                 let file = mesh.root + "/bulk-\(round).csv"
                 try Self.csv("bulk\(round)", count: 2_000).write(toFile: file, atomically: true, encoding: .utf8)
-                let finished = try Self.importKilled(a, [file], afterMicroseconds: random.next(upperBound: took))
-                if finished { acknowledged.formUnion((0..<2_000).map { "#bulk\(round)n\($0)" }) }
-                row.kills += 1
-                let check = try Self.integrity(a)
-                if check != "ok" { row.corrupt += 1; Issue.record("round \(round): integrity_check: \(check)") }
-                // The node starts on what the importer left, and has every acknowledged entry.
-                row.recoverySeconds.append(try Self.restart(a))
-                let stored = try Self.trends(a)
-                a.stop()
-                let missing = acknowledged.subtracting(stored)
-                row.lost = max(row.lost, missing.count)
-                #expect(missing.isEmpty, "round \(round): acknowledged but missing: \(missing.prefix(5))")
+                try Self.importRound(a, [file], round: round, took: took, random: &random, row: &row, acknowledged: &acknowledged,
+                                     acknowledges: Set((0..<2_000).map { "#bulk\(round)n\($0)" }))
             }
             // The interrupted files import cleanly afterwards: nothing half-stored blocks them.
             for round in 0..<Self.kills {
@@ -201,18 +214,8 @@ import Testing
             var row = Row(scenario: "signed import")
             var acknowledged = Set<String>()
             for round in 0..<Self.kills {
-                let finished = try Self.importKilled(a, ["--signed", export], afterMicroseconds: random.next(upperBound: took))
-                if finished { acknowledged = Set((0..<Self.signedCount).map { "#signedn\($0)" }) }
-                row.kills += 1
-                let check = try Self.integrity(a)
-                if check != "ok" { row.corrupt += 1; Issue.record("round \(round): integrity_check: \(check)") }
-                // The node starts on what the importer left, and has every acknowledged entry.
-                row.recoverySeconds.append(try Self.restart(a))
-                let stored = try Self.trends(a)
-                a.stop()
-                let missing = acknowledged.subtracting(stored)
-                row.lost = max(row.lost, missing.count)
-                #expect(missing.isEmpty, "round \(round): acknowledged but missing: \(missing.prefix(5))")
+                try Self.importRound(a, ["--signed", export], round: round, took: took, random: &random, row: &row, acknowledged: &acknowledged,
+                                     acknowledges: Set((0..<Self.signedCount).map { "#signedn\($0)" }))
             }
             try a.cli(["import", "--signed", export]).check()
             #expect(try Self.trends(a).count == Self.signedCount)
@@ -248,9 +251,7 @@ import Testing
                 storedBefore = max(storedBefore, (try? d.status().entries) ?? 0)
                 if storedBefore < Self.bootstrapCount { during += 1 }
                 d.kill9()
-                row.kills += 1
-                let check = try Self.integrity(d)
-                if check != "ok" { row.corrupt += 1; Issue.record("round \(round): integrity_check: \(check)") }
+                row.killed(d, round: round)
                 row.recoverySeconds.append(try Self.restart(d))
                 let after = try d.status().entries
                 if after < storedBefore { row.lost = max(row.lost, storedBefore - after) }
@@ -290,9 +291,7 @@ import Testing
                 usleep(100_000 + random.next(upperBound: UInt32(1_000_000)))
                 storedBefore = (try? b.status().entries) ?? storedBefore
                 b.kill9()
-                row.kills += 1
-                let check = try Self.integrity(b)
-                if check != "ok" { row.corrupt += 1; Issue.record("round \(round): integrity_check: \(check)") }
+                row.killed(b, round: round)
                 row.recoverySeconds.append(try Self.restart(b))
                 let after = try b.status().entries
                 if after < storedBefore { row.lost = max(row.lost, storedBefore - after) }

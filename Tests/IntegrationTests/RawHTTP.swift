@@ -131,3 +131,14 @@ extension RawResponse {
         return r.body.count >= length
     }
 }
+
+extension TestNode {
+    /// Publishes a trend through `POST /v1/signals`, signed by the running node (with its own
+    /// clock); nil when no answer came.
+    func publishThroughAPI(_ value: String, token: String, timeout: Double = 30) throws -> RawResponse? {
+        let body = #"{"kind":"trend","value":"\#(value)","category":"protection_of_minors/unsafe_challenges"}"#
+        let request = "POST /v1/signals HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\n"
+            + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        return try rawExchange(port: apiPort, Array(request.utf8), timeout: timeout)
+    }
+}

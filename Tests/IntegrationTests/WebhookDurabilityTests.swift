@@ -34,14 +34,13 @@ extension AlertingIntegration {
                 var recoveries: [Double] = []
                 // 20 in CI; the crash suite's full run (COALITION_CRASH_KILLS=50) raises it.
                 let killTarget = max(20, CrashSuiteTests.kills)
-                var corrupt = 0
+                var row = CrashSuiteTests.Row(scenario: "webhook outbox")
                 while kills < killTarget {
                     // A random moment: while C takes in the burst, queues its events and delivers them.
                     try await Task.sleep(for: .milliseconds(Int.random(in: 200...1500)))
                     c.kill9()
                     kills += 1
-                    let check = try CrashSuiteTests.integrity(c)
-                    if check != "ok" { corrupt += 1; Issue.record("kill \(kills): integrity_check: \(check)") }
+                    row.killed(c, round: kills)
                     let down = Date()
                     try await c.launch()
                     recoveries.append(Date().timeIntervalSince(down))
@@ -53,7 +52,8 @@ extension AlertingIntegration {
                 let refused = receiver.deliveries().count - all.count
                 print("webhook crash test: \(kills) kills of the receiving node, \(burst) events, \(ids.count) distinct webhook-ids delivered, "
                       + "\(duplicates) duplicates, \(refused) refused; restart to admin socket median \(String(format: "%.2f", recoveries.sorted()[recoveries.count / 2])) s")
-                print(CrashSuiteTests.Row(scenario: "webhook outbox", kills: kills, acknowledged: burst, lost: burst - ids.count, corrupt: corrupt, recoverySeconds: recoveries))
+                (row.acknowledged, row.lost, row.recoverySeconds) = (burst, burst - ids.count, recoveries)
+                print(row)
                 #expect(ids.count == burst, "exactly the burst's events, each at least once")
                 #expect(refused == 0, "every delivery verified")
                 #expect(Set(all.compactMap(\.signalID)).count == burst)

@@ -103,7 +103,7 @@ public enum WireMessage: Sendable, Equatable {
             w.u8(reply ? 1 : 0)
         case .goodbye(let code, let reason):
             w.u16(code.rawValue)
-            w.lengthPrefixed(Array(reason.utf8.prefix(WireLimits.maxReasonBytes)))
+            w.lengthPrefixed(Array(Self.clippedReason(reason).utf8))
         case .unknown(_, let payload):
             w.raw(payload)
         }
@@ -122,6 +122,22 @@ public enum WireMessage: Sendable, Equatable {
 
     /// The frame's size in bytes, as counted on the wire (before TLS).
     public var frameByteCount: Int { payload().count + 5 }
+
+    /// A goodbye reason as it travels: whole characters, at most ``WireLimits/maxReasonBytes``
+    /// bytes of UTF-8. Cutting bytes could split a character, and invalid bytes received decode
+    /// as U+FFFD (3 bytes each), so both sides clip whole scalars: a decoded goodbye re-encodes
+    /// to the same message (found by the `wire` fuzz target).
+    static func clippedReason(_ reason: String) -> String {
+        guard reason.utf8.count > WireLimits.maxReasonBytes else { return reason }
+        var scalars = String.UnicodeScalarView()
+        var bytes = 0
+        for scalar in reason.unicodeScalars {
+            bytes += UTF8.width(scalar)
+            guard bytes <= WireLimits.maxReasonBytes else { break }
+            scalars.append(scalar)
+        }
+        return String(scalars)
+    }
 
     /// Decodes a frame's type and payload.
     /// - Throws: ``WireError`` (`truncated` or `malformed`); an unknown type is not an error.
@@ -165,7 +181,7 @@ public enum WireMessage: Sendable, Equatable {
         case .goodbye:
             let code = WireError.Code(rawValue: try r.u16("goodbye.code"))
             let reason = try r.lengthPrefixed("goodbye.reason", limit: WireLimits.maxReasonBytes)
-            self = .goodbye(code, String(decoding: reason, as: UTF8.self))
+            self = .goodbye(code, Self.clippedReason(String(decoding: reason, as: UTF8.self)))
         }
         guard r.isAtEnd else { throw WireError(.malformed, "\(kind): \(r.remaining) trailing bytes") }
     }

@@ -36,6 +36,23 @@ import Testing
         }
     }
 
+    @Test("a goodbye reason of invalid or cut UTF-8 at the size limit decodes to a message that re-encodes to itself")
+    func goodbyeReasonsAreClippedToWholeCharacters() throws {
+        // 256 bytes, the limit, of which some are not UTF-8: each decodes as U+FFFD (3 bytes).
+        var w = WireWriter()
+        w.u16(WireError.Code.malformed.rawValue)
+        w.lengthPrefixed([UInt8](repeating: 0x9E, count: 100) + [UInt8](repeating: 0x61, count: 156))
+        let decoded = try WireMessage(type: WireMessage.Kind.goodbye.rawValue, payload: w.bytes)
+        let again = try WireMessage(type: decoded.typeByte, payload: decoded.payload())
+        #expect(again == decoded)
+        guard case .goodbye(_, let reason) = decoded else { Issue.record("not a goodbye"); return }
+        #expect(reason.utf8.count <= WireLimits.maxReasonBytes)
+        // A long reason of several-byte characters is cut between characters, not inside one.
+        let sent = WireMessage.goodbye(.malformed, String(repeating: "é", count: 200))
+        guard case .goodbye(_, let received) = try WireMessage(type: sent.typeByte, payload: sent.payload()) else { return }
+        #expect(received == String(repeating: "é", count: 128))
+    }
+
     @Test func truncatedPayloadsAreRejectedWithTheField() {
         for message in Self.samples where message.kind != nil {
             let payload = message.payload()

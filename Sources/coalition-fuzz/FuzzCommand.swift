@@ -9,27 +9,36 @@ import Foundation
 #if LIBFUZZER
 nonisolated(unsafe) private var selected: FuzzTarget?
 
-@_cdecl("LLVMFuzzerInitialize")
-public func fuzzerInitialize(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> Int32 {
+/// libFuzzer's driver (FuzzerDriver.cpp): parses its flags from argv and runs `callback`.
+@_silgen_name("LLVMFuzzerRunDriver")
+private func runDriver(
+    _ argc: UnsafeMutablePointer<Int32>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+) -> Int32
+
+/// SwiftPM links an executable's `main` as `<module>_main`; libFuzzer's own `main` is then not
+/// linked in, so this one starts its driver.
+@_cdecl("coalition_fuzz_main")
+public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
     let name = ProcessInfo.processInfo.environment["COALITION_FUZZ_TARGET"] ?? ""
     guard let target = FuzzTarget.named(name) else {
         FileHandle.standardError.write(Data("set COALITION_FUZZ_TARGET to one of: \(FuzzTarget.all.map(\.name).joined(separator: ", "))\n".utf8))
-        exit(2)
+        return 2
     }
     selected = target
-    return 0
-}
-
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    guard let target = selected else { return 0 }
-    let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: min(size, target.maxInputBytes))) } ?? []
-    do {
-        _ = try target.run(bytes)
-    } catch {
-        fatalError("\(target.name): \(error.description)")
+    var argc = argc
+    var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = argv
+    return runDriver(&argc, &argv) { data, size in
+        guard let target = selected else { return 0 }
+        let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: min(size, target.maxInputBytes))) } ?? []
+        do throws(FuzzFinding) {
+            _ = try target.run(bytes)
+        } catch {
+            fatalError("\(target.name): \(error.description)")
+        }
+        return 0
     }
-    return 0
 }
 #else
 @main

@@ -7,8 +7,7 @@
 #     and vpdq (a source package: built with cmake against ffmpeg's development libraries);
 #   - PyNaCl, used only by the independent spec checker Protocol/tools/verify_vectors.py;
 #   - schemathesis, used only by the API contract check Protocol/tools/api-contract.sh;
-#   - standardwebhooks, the reference verifier the alerting tests' webhook receiver checks with;
-#   - faketime (libfaketime), with which the clock tests run a node whose clock jumps.
+#   - standardwebhooks, the reference verifier the alerting tests' webhook receiver checks with.
 # Safe to run again: it installs only what is missing. Uses sudo when not run as root.
 set -euo pipefail
 
@@ -30,8 +29,7 @@ missing=()
 for pkg in libsodium-dev libsqlite3-dev pkg-config \
     libturbojpeg0-dev libpng-dev libwebp-dev libgif-dev \
     libavformat-dev libavcodec-dev libswscale-dev libavutil-dev \
-    cmake libavdevice-dev libavfilter-dev libswresample-dev \
-    faketime; do
+    cmake libavdevice-dev libavfilter-dev libswresample-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

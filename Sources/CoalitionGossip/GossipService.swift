@@ -19,8 +19,15 @@ public final class GossipService: Service, Sendable {
     let source: any EntrySource
     let logger: Logger
     let ingestor: any EntryIngest
-    let hello: WireMessage.Hello
-    private let identity: TLSIdentity
+    /// This node's TLS credentials and the contexts made from them; replaced by ``adopt(_:)``.
+    private struct Credentials {
+        var identity: TLSIdentity
+        var server: NIOSSLContext
+        var client: NIOSSLContext
+    }
+    private let credentials: NIOLockedValueBox<Credentials?>
+    private let initialIdentity: TLSIdentity
+    private let expectedSuccessor = NIOLockedValueBox<PublicKey?>(nil)
     private let group: any EventLoopGroup
     private let pool: NIOThreadPool
 
@@ -52,13 +59,13 @@ public final class GossipService: Service, Sendable {
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, pool: NIOThreadPool = .singleton,
                 logger: Logger = Logger(label: "coalition.gossip")) {
         self.configuration = configuration
-        self.identity = identity
+        self.initialIdentity = identity
+        self.credentials = NIOLockedValueBox(nil)
         self.source = source
         self.members = members
         self.group = group
         self.pool = pool
         self.logger = logger
-        self.hello = WireMessage.Hello(member: identity.memberKey, maxFrameBytes: UInt32(configuration.maxFrameBytes))
         self.ingestor = ingest
         var s = State()
         for p in configuration.peers { s.peers[p.key] = p }
@@ -71,13 +78,15 @@ public final class GossipService: Service, Sendable {
     // MARK: Service
 
     public func run() async throws {
-        let serverContext = try identity.makeServerContext()
-        let clientContext = try identity.makeClientContext()
-        let server = try await bind(context: serverContext)
+        let made = Credentials(identity: initialIdentity, server: try initialIdentity.makeServerContext(),
+                               client: try initialIdentity.makeClientContext())
+        credentials.withLockedValue { $0 = $0 ?? made }
+        await refreshSuccession()
+        let server = try await bind()
         do {
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { try await self.accept(server) }
-                group.addTask { await self.superviseDialers(context: clientContext) }
+                group.addTask { await self.superviseDialers() }
                 group.addTask { try await self.broadcast() }
                 group.addTask { try await self.followCommits() }
                 group.addTask { try await self.tick() }
@@ -115,6 +124,49 @@ public final class GossipService: Service, Sendable {
         logger.info("configuration reloaded", metadata: ["peers": "\(peers.count)", "members": "\(newMembers.count)"])
     }
 
+    /// The hello this node sends: its current member key.
+    var hello: WireMessage.Hello {
+        let key = credentials.withLockedValue { $0?.identity.memberKey } ?? initialIdentity.memberKey
+        return WireMessage.Hello(member: key, maxFrameBytes: UInt32(configuration.maxFrameBytes))
+    }
+
+    /// Takes a new identity after this node's key rotation: new connections present it, and
+    /// every open one is closed so that it reconnects with it (the peers accept the new key
+    /// because the rotation entry, pushed before, or the certificate's proof names it).
+    /// - Throws: `CoalitionError(.configuration)` if the TLS stack refuses the new key.
+    public func adopt(_ identity: TLSIdentity) throws {
+        let made = Credentials(identity: identity, server: try identity.makeServerContext(), client: try identity.makeClientContext())
+        credentials.withLockedValue { $0 = made }
+        members.adoptSelfKey(identity.memberKey)
+        let sessions = state.withLockedValue { Array($0.sessions.values) }
+        for session in sessions { session.close(WireError(.shuttingDown, "this node rotated its key; reconnecting with the new one")) }
+        logger.notice("gossip identity replaced after a key rotation", metadata: ["member.id": "\(MemberID(publicKey: identity.memberKey))",
+                                                                             "peers.closed": "\(sessions.count)"])
+    }
+
+    /// Announces that this node itself is about to rotate to `key`, so that seeing its own key
+    /// retired is not taken for a theft.
+    public func expectOwnRotation(to key: PublicKey) {
+        expectedSuccessor.withLockedValue { $0 = key }
+    }
+
+    /// Reads the rotations in the store into the registry, and closes the sessions of keys that
+    /// they retire.
+    func refreshSuccession() async {
+        guard let pairs = try? await read({ try $0.keyRotations() }), !pairs.isEmpty else { return }
+        let retired = members.learn(KeySuccession(pairs))
+        guard !retired.isEmpty else { return }
+        let own = members.selfKey
+        if retired.contains(own), members.succession.current(of: own) != expectedSuccessor.withLockedValue({ $0 }) {
+            logger.critical("this node's own key was rotated by an entry it did not make; it can no longer sign. If no one of this platform rotated it, the key is compromised: see docs/key-rotation.md",
+                            metadata: ["member.id": "\(MemberID(publicKey: members.selfKey))"])
+        }
+        let set = Set(retired)
+        let sessions = state.withLockedValue { s in s.sessions.values.filter { set.contains($0.peer) } }
+        for session in sessions { session.close(WireError(.notAMember, "this key was rotated; its successor speaks for the member now")) }
+        peersBell.yield()
+    }
+
     /// New local entries were written (by the CLI, through the store): push them now.
     public func entriesApplied() {
         broadcastBell.yield()
@@ -124,8 +176,11 @@ public final class GossipService: Service, Sendable {
     public func status() async throws -> (peers: [PeerStatus], counters: GossipCounters) {
         let heads = try await localHeads()
         return state.withLockedValue { s in
-            var keys = Set(s.peers.keys).union(s.sessions.keys).union(s.history.keys)
+            let configured = Dictionary(s.peers.values.map { (members.current(of: $0.key), $0) }, uniquingKeysWith: { a, _ in a })
+            var keys = Set(configured.keys).union(s.sessions.keys).union(s.history.keys)
             keys.remove(members.selfKey)
+            // A retired key's history row is its successor's past: show the member once.
+            keys = keys.filter { !members.succession.isRetired($0) || s.sessions[$0] != nil }
             let list = keys.sorted().map { key -> PeerStatus in
                 var st: PeerStatus
                 if let session = s.sessions[key], session.established.withLockedValue({ $0 }) {
@@ -139,7 +194,7 @@ public final class GossipService: Service, Sendable {
                     st.direction = nil
                 }
                 st.name = members.name(of: key)
-                if let p = s.peers[key] { st.address = "\(p.host):\(p.port)" }
+                if let p = configured[key] { st.address = "\(p.host):\(p.port)" }
                 if let e = s.lastErrors[key] { st.lastError = e }
                 return st
             }
@@ -226,7 +281,7 @@ public final class GossipService: Service, Sendable {
 
     private typealias Accepted = (NIOAsyncChannel<InboundFrame, ByteBuffer>, EventLoopFuture<PublicKey>, WireByteCounter)
 
-    private func bind(context: NIOSSLContext) async throws -> NIOAsyncChannel<Accepted, Never> {
+    private func bind() async throws -> NIOAsyncChannel<Accepted, Never> {
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -239,7 +294,7 @@ public final class GossipService: Service, Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: configuration.listenHost, port: configuration.listenPort) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try self.configurePipeline(channel, tls: NIOSSLServerHandler.self, context: context, expected: nil)
+                    try self.configurePipeline(channel, tls: NIOSSLServerHandler.self, expected: nil)
                 }
             }
         let port = server.channel.localAddress?.port ?? configuration.listenPort
@@ -252,7 +307,10 @@ public final class GossipService: Service, Sendable {
         return server
     }
 
-    private func configurePipeline(_ channel: any Channel, tls: Any.Type, context: NIOSSLContext, expected: PublicKey?) throws -> Accepted {
+    private func configurePipeline(_ channel: any Channel, tls: Any.Type, expected: PublicKey?) throws -> Accepted {
+        guard let credentials = credentials.withLockedValue({ $0 }) else {
+            throw CoalitionError(.configuration, "gossip has no TLS credentials yet")
+        }
         let waiter = PeerIdentityHandler(eventLoop: channel.eventLoop, timeout: .milliseconds(Int64(configuration.handshakeTimeout * 1000)))
         let verify = waiter.verifier(members: members, expected: expected, logger: logger) { [weak self] in
             self?.state.withLockedValue { $0.counters.refusedConnections += 1 }
@@ -261,9 +319,9 @@ public final class GossipService: Service, Sendable {
         let counter = WireByteCounter()
         try sync.addHandler(counter)
         if expected == nil {
-            try sync.addHandler(NIOSSLServerHandler(context: context, customVerificationCallback: verify))
+            try sync.addHandler(NIOSSLServerHandler(context: credentials.server, customVerificationCallback: verify))
         } else {
-            try sync.addHandler(try NIOSSLClientHandler(context: context, serverHostname: nil, customVerificationCallback: verify))
+            try sync.addHandler(try NIOSSLClientHandler(context: credentials.client, serverHostname: nil, customVerificationCallback: verify))
         }
         try sync.addHandler(waiter)
         try sync.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: configuration.maxFrameBytes)))
@@ -294,7 +352,7 @@ public final class GossipService: Service, Sendable {
         }
     }
 
-    private func superviseDialers(context: NIOSSLContext) async {
+    private func superviseDialers() async {
         await withDiscardingTaskGroup { group in
             var running = Set<PublicKey>()
             let starts = { () -> [GossipConfiguration.Peer] in
@@ -302,12 +360,12 @@ public final class GossipService: Service, Sendable {
             }
             for p in starts() {
                 running.insert(p.key)
-                group.addTask { await self.dial(p.key, context: context) }
+                group.addTask { await self.dial(p.key) }
             }
             for await _ in peersRings {
                 for p in starts() {
                     running.insert(p.key)
-                    group.addTask { await self.dial(p.key, context: context) }
+                    group.addTask { await self.dial(p.key) }
                 }
                 running = running.filter { key in self.state.withLockedValue { $0.peers[key] != nil } }
             }
@@ -315,12 +373,14 @@ public final class GossipService: Service, Sendable {
     }
 
     /// Dials one peer for as long as it is configured, reconnecting with backoff.
-    private func dial(_ key: PublicKey, context: NIOSSLContext) async {
+    private func dial(_ key: PublicKey) async {
         var backoff = Backoff(base: 0.25, cap: configuration.reconnectMaxSeconds)
         let id = MemberID(publicKey: key)
         while !Task.isCancelled {
             guard let peer = state.withLockedValue({ $0.shuttingDown ? nil : $0.peers[key] }) else { return }
-            let connected = state.withLockedValue { $0.sessions[key] != nil }
+            // After a rotation the member's session is keyed by its successor.
+            let now = members.current(of: key)
+            let connected = state.withLockedValue { $0.sessions[now] != nil }
             if !connected {
                 do {
                     let (channel, identity, counter) = try await ClientBootstrap(group: group)
@@ -328,7 +388,7 @@ public final class GossipService: Service, Sendable {
                         .channelOption(.socketOption(.tcp_nodelay), value: 1)
                         .connect(host: peer.host, port: peer.port) { channel in
                             channel.eventLoop.makeCompletedFuture {
-                                try self.configurePipeline(channel, tls: NIOSSLClientHandler.self, context: context, expected: key)
+                                try self.configurePipeline(channel, tls: NIOSSLClientHandler.self, expected: key)
                             }
                         }
                     let proven = try await identity.get()
@@ -411,6 +471,7 @@ public final class GossipService: Service, Sendable {
             if newest > cursor {
                 cursor = newest
                 broadcastBell.yield()
+                await refreshSuccession()
             }
         }
     }

@@ -39,14 +39,23 @@ final class PeerIdentityHandler: ChannelInboundHandler, RemovableChannelHandler 
                 return
             }
             let id = MemberID(publicKey: key)
-            if let expected, key != expected {
-                logger.warning("refusing TLS peer: expected member \(MemberID(publicKey: expected).short), it proved \(id.short)", metadata: ["peer.id": "\(id)"])
+            // A member that rotated its key carries the rotation entries in its certificate: a
+            // node that missed them (offline during the rotation) learns them here.
+            if members.isUnknown(key),
+               let proof = KeySuccession.proven(by: TLSIdentity.rotationProof(of: leaf), endingAt: key),
+               members.learn(proof: proof.rotations, from: proof.from) {
+                logger.notice("TLS peer \(id.short) proved a key rotation from member \(MemberID(publicKey: proof.from).short)", metadata: ["peer.id": "\(id)"])
+            }
+            if let expected, key != members.current(of: expected) {
+                let now = members.current(of: expected)
+                let wanted = now == expected ? "member \(MemberID(publicKey: expected).short)" : "member \(MemberID(publicKey: expected).short), now \(MemberID(publicKey: now).short) after its key rotation"
+                logger.warning("refusing TLS peer: expected \(wanted), it proved \(id.short)", metadata: ["peer.id": "\(id)"])
                 refused()
                 promise.succeed(.failed)
                 return
             }
-            guard members.isMember(key) else {
-                logger.warning("refusing TLS peer \(id.short): not a configured member", metadata: ["peer.id": "\(id)"])
+            if let reason = members.refusal(of: key) {
+                logger.warning("refusing TLS peer \(id.short): \(reason)", metadata: ["peer.id": "\(id)"])
                 refused()
                 promise.succeed(.failed)
                 return

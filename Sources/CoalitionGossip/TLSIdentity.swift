@@ -24,10 +24,22 @@ public struct TLSIdentity: Sendable {
     /// The DER prefix of an Ed25519 SubjectPublicKeyInfo; the 32-byte key follows it.
     static let ed25519SPKIPrefix: [UInt8] = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00]
 
+    /// How a certificate carries a rotated member's rotation entries (`Protocol/SPEC.md`
+    /// §13.9): one subject alternative name per entry, a URI of this prefix followed by the
+    /// entry in unpadded base64url. A standard extension, so that no private OID is needed.
+    static let rotationProofPrefix = "urn:coalition:rotation:"
+
+    /// The rotation entries this certificate carries, oldest first (empty when the key never rotated).
+    public let rotationProof: [[UInt8]]
+
     /// Makes the certificate for `signer`: valid from an hour ago for ten years (validity is not
     /// what authenticates a peer; membership is).
+    /// - Parameter rotationProof: the encoded rotation entries that lead from a key the peers
+    ///   know to this one, oldest first. A peer that has not yet received them by gossip (it was
+    ///   offline during the rotation) checks them in the handshake and accepts the new key.
     /// - Throws: `CoalitionError(.configuration)` if the TLS stack refuses the key.
-    public init(signer: Signer, name: String) throws {
+    public init(signer: Signer, name: String, rotationProof: [[UInt8]] = []) throws {
+        self.rotationProof = rotationProof
         var seed = signer.exportSeed()
         defer { Memory.wipe(&seed) }
         do {
@@ -46,6 +58,9 @@ public struct TLSIdentity: Sendable {
                     Critical(BasicConstraints.notCertificateAuthority)
                     Critical(KeyUsage(digitalSignature: true))
                     try ExtendedKeyUsage([.serverAuth, .clientAuth])
+                    if !rotationProof.isEmpty {
+                        SubjectAlternativeNames(rotationProof.map { .uniformResourceIdentifier(Self.rotationProofPrefix + Self.base64url($0)) })
+                    }
                 },
                 issuerPrivateKey: certKey)
             var serializer = DER.Serializer()
@@ -65,6 +80,27 @@ public struct TLSIdentity: Sendable {
         guard let spki = try? certificate.extractPublicKey().toSPKIBytes(),
               spki.count == ed25519SPKIPrefix.count + 32, spki.starts(with: ed25519SPKIPrefix) else { return nil }
         return try? PublicKey(bytes: spki.suffix(32))
+    }
+
+    /// The rotation entries a peer's certificate carries (empty when there are none or they do
+    /// not parse: the peer is then judged by its key alone). At most 16 are read.
+    public static func rotationProof(of certificate: NIOSSLCertificate) -> [[UInt8]] {
+        guard let der = try? certificate.toDERBytes(), let cert = try? Certificate(derEncoded: der),
+              let names = try? cert.extensions.subjectAlternativeNames else { return [] }
+        return names.prefix(16).compactMap { name -> [UInt8]? in
+            guard case .uniformResourceIdentifier(let uri) = name, uri.hasPrefix(rotationProofPrefix) else { return nil }
+            return unbase64url(uri.dropFirst(rotationProofPrefix.count))
+        }
+    }
+
+    static func base64url(_ bytes: [UInt8]) -> String {
+        String(Data(bytes).base64EncodedString().map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 }.filter { $0 != "=" })
+    }
+
+    static func unbase64url(_ text: Substring) -> [UInt8]? {
+        var s = String(text.map { $0 == "-" ? "+" : $0 == "_" ? "/" : $0 })
+        s += String(repeating: "=", count: (4 - s.count % 4) % 4)
+        return Data(base64Encoded: s).map { Array($0) }
     }
 
     /// The TLS configuration both roles share: TLS 1.3 only, Ed25519 signatures only, this

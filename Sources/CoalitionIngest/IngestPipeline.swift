@@ -90,6 +90,11 @@ public struct IngestPipeline: Sendable {
         /// Commits batch `k`. The batch is freed when this returns, while the next one is still
         /// being verified: freeing tens of thousands of entries takes milliseconds of one core.
         func commit(_ batch: EntryStore.PreparedBatch, _ k: Int) throws -> IngestReport {
+            // Key rotations stored by earlier batches admit their successors.
+            var policy = self.policy
+            if let accepted = policy.acceptedAuthors, k > 0 {
+                policy.acceptedAuthors = KeySuccession(try store.keyRotations()).lineage(of: accepted)
+            }
             guard let load, load.isActive else { return try store.commit(batch, policy: policy) }
             let report = try load.commit(batch, policy: policy)
             // (A load that another writer ended took this batch on the normal path.)

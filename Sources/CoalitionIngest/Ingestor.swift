@@ -137,7 +137,13 @@ public final class Ingestor: EntryIngest, Sendable {
         }
         // Local policy first: it is cheaper than verification, and refused entries are neither
         // stored nor relayed.
-        if let accepted = acceptedAuthors() {
+        if var accepted = acceptedAuthors() {
+            // A member's rotation makes its successor a member for the rest of the batch, whose
+            // first entries often travel with it. A forged rotation fails verification, which
+            // refuses the whole batch.
+            for e in entries where e.bodyType == BodyType.keyRotation && accepted.contains(e.author) {
+                if case .keyRotation(let rotation)? = try? e.decodeBody() { accepted.insert(rotation.successor) }
+            }
             let before = entries.count
             entries.removeAll { !accepted.contains($0.author) }
             prepared.outcome.notAMember = before - entries.count

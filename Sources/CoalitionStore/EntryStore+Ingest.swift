@@ -57,7 +57,7 @@ extension EntryStore {
     /// ``BackgroundWorkers/shared``, below the priority of the threads serving requests; small
     /// ones (live gossip) at normal priority, so that they are not delayed on a busy machine.
     public func prepare<Item: Sendable>(_ items: [Item], decode: @Sendable (Item) throws(CoalitionError) -> Entry) -> PreparedBatch {
-        let reader = self.reader
+        let reader = self.readers
         return PreparedBatch(items: items.parallelMap(on: items.count >= Self.backgroundBatch ? .shared : nil) { item in
             do throws(CoalitionError) {
                 let e = try decode(item)
@@ -153,13 +153,17 @@ extension EntryStore {
     func write(_ checked: [Result<VerifiedEntry, CoalitionError>], policy: IngestPolicy, now: Int64,
                        bulk: BulkLoadState?) throws -> IngestReport {
         var early: [IngestReport.Rejection] = []
+        // A rotation by an accepted author makes its successor accepted for what follows it.
+        var accepted = policy.acceptedAuthors
         for (i, r) in checked.enumerated() {
             switch r {
             case .failure(let error):
                 early.append(.init(index: i, code: error.code, message: error.description))
             case .success(let v):
-                if let accepted = policy.acceptedAuthors, !accepted.contains(v.entry.author) {
+                if let set = accepted, !set.contains(v.entry.author) {
                     early.append(.init(index: i, code: .forbidden, message: "author \(MemberID(publicKey: v.entry.author).short) is not an accepted member"))
+                } else if case .keyRotation(let rotation) = v.body {
+                    accepted?.insert(rotation.successor)
                 }
             }
         }
@@ -171,7 +175,7 @@ extension EntryStore {
             return report
         }
         let refused = Set(early.map(\.index))
-        let reader = self.reader
+        let reader = self.readers
         var report: IngestReport
         do {
             report = try database.writer.write { db in

@@ -11,8 +11,10 @@ import Synchronization
 public final class EntryStore: Sendable {
     /// The database.
     public let database: AppDatabase
-    /// The key sealed entries are opened with (this node's member key), if any.
-    public let reader: Signer?
+    /// The keys sealed entries are opened with: this node's member key, then the keys it
+    /// rotated away from (entries sealed to them before the peers learned the rotation).
+    public var readers: [Signer] { readerKeys.withLock { $0 } }
+    private let readerKeys: Mutex<[Signer]>
     let logger: Logger
     let commits = Atomic<UInt64>(0)
     /// Lookups' own read connections, when the store is a file (not an in-memory test store).
@@ -22,15 +24,35 @@ public final class EntryStore: Sendable {
 
     /// - Parameters:
     ///   - reader: this node's key; sealed entries addressed to it are decrypted and applied.
+    ///   - retired: keys this node rotated away from, still used to open sealed entries.
     ///   - feedCapacity: changes the ``feed`` keeps in memory for subscribers.
-    public init(database: AppDatabase, reader: Signer?, logger: Logger = Logger(label: "coalition.store"), feedCapacity: Int = 65_536) {
+    public init(database: AppDatabase, reader: Signer?, retired: [Signer] = [], logger: Logger = Logger(label: "coalition.store"),
+                feedCapacity: Int = 65_536) {
         self.database = database
-        self.reader = reader
+        self.readerKeys = Mutex((reader.map { [$0] } ?? []) + retired)
         self.logger = logger
         self.indicatorReader = (database.writer as? DatabasePool).map { IndicatorReader(path: $0.path) }
         let last = (try? database.writer.read { db in try Int64.fetchOne(db, sql: "SELECT max(localSeq) FROM entry") }) ?? nil
         self.feed = CommitFeed(through: last ?? 0, capacity: feedCapacity) { [database] cursor, limit in
             try database.writer.read { db in try Self.changePage(db, after: cursor, limit: limit) }
+        }
+    }
+
+    /// Makes `signer` the first key sealed entries are opened with (after a key rotation); the
+    /// others stay.
+    public func adoptReader(_ signer: Signer) {
+        readerKeys.withLock { keys in
+            keys.removeAll { $0.publicKey == signer.publicKey }
+            keys.insert(signer, at: 0)
+        }
+    }
+
+    /// The key rotations held, as (author, successor) pairs.
+    public func keyRotations() throws -> [(author: PublicKey, successor: PublicKey)] {
+        try database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT author, successor FROM rotation").map {
+                (author: try PublicKey(bytes: $0["author"] as Data), successor: try PublicKey(bytes: $0["successor"] as Data))
+            }
         }
     }
 
@@ -52,7 +74,7 @@ public final class EntryStore: Sendable {
     /// - Throws: `CoalitionError` (`forbidden` when the chain was closed by a key rotation).
     @discardableResult
     public func append(_ drafts: [Draft], by signer: Signer, now: Int64 = .nowMillis) throws -> [Entry] {
-        let reader = self.reader
+        let reader = self.readers
         defer { commits.add(1, ordering: .releasing) }
         let (entries, report) = try database.writer.write { db -> ([Entry], IngestReport) in
             let author = signer.publicKey
@@ -103,4 +125,14 @@ struct AtomicBatchRejected: Error {
 extension Int64 {
     /// Milliseconds since the Unix epoch, now.
     public static var nowMillis: Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+}
+
+extension EntryStore {
+    /// The encoded rotation entry that closed `author`'s chain, if any (it is the chain's last).
+    public func rotationEntry(of author: PublicKey) throws -> [UInt8]? {
+        try database.writer.read { db in
+            try Data.fetchOne(db, sql: "SELECT bytes FROM entry WHERE author = ? AND bodyType = ? ORDER BY seq DESC LIMIT 1",
+                              arguments: [Data(author.bytes), Int(BodyType.keyRotation)]).map { Array($0) }
+        }
+    }
 }

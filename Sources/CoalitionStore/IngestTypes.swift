@@ -104,11 +104,11 @@ final class VerifiedEntry: Sendable {
     /// `prepare`) rather than inside the single-threaded write transaction.
     let indicatorStorageKey: Int64?
 
-    init(entry: Entry, body: Body, reader: Signer?) {
+    init(entry: Entry, body: Body, reader: [Signer]) {
         self.entry = entry
         self.body = body
         if case .sealed(let envelope) = body {
-            self.readable = reader.flatMap { envelope.open(with: $0, author: entry.author, seq: entry.seq) }
+            self.readable = reader.lazy.compactMap { envelope.open(with: $0, author: entry.author, seq: entry.seq) }.first
         } else {
             self.readable = body
         }

@@ -13,7 +13,7 @@ final class IngestWriter {
     struct Head { var seq: UInt64; var id: EntryID; var count: Int; var equivocating: Bool; var dirty: Bool }
 
     private let db: Database
-    private let reader: Signer?
+    private let reader: [Signer]
     private let now: Int64
     /// Set during a bulk load: lookups go through it instead of the dropped indexes.
     private let bulk: BulkLoadState?
@@ -70,7 +70,7 @@ final class IngestWriter {
         WHERE localSeq = ?6 AND id = ?4 AND author = ?5 AND kind IS NOT NULL AND (retractedBy IS NULL OR (retractSeq, retractedBy) > (?2, ?1))
         """)
 
-    init(db: Database, reader: Signer?, now: Int64, bulk: BulkLoadState? = nil) throws {
+    init(db: Database, reader: [Signer], now: Int64, bulk: BulkLoadState? = nil) throws {
         self.db = db
         self.reader = reader
         self.now = now

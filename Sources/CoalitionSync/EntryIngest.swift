@@ -79,4 +79,11 @@ public protocol EntrySource: Sendable {
     /// `timeout` passes.
     /// - Returns: the newest local arrival number committed (`localSeq` itself if nothing came).
     func waitForEntries(after localSeq: Int64, timeout: Duration) async -> Int64
+    /// The key rotations held: (author, successor) pairs.
+    func keyRotations() throws -> [(author: PublicKey, successor: PublicKey)]
+}
+
+extension EntrySource {
+    /// A source that holds no rotations.
+    public func keyRotations() throws -> [(author: PublicKey, successor: PublicKey)] { [] }
 }

@@ -87,3 +87,16 @@ public enum KeyFile {
         return signer
     }
 }
+
+extension KeyFile {
+    /// The keys a node rotated away from, kept beside its key file as `<key>.retired-<ID>`.
+    /// - Throws: `CoalitionError(.keyFile)` for one with loose permissions or malformed.
+    static func loadRetired(besides keyPath: String) throws(CoalitionError) -> [Signer] {
+        let dir = (keyPath as NSString).deletingLastPathComponent
+        let prefix = (keyPath as NSString).lastPathComponent + ".retired-"
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir)) ?? []).filter { $0.hasPrefix(prefix) }.sorted()
+        var out: [Signer] = []
+        for name in names { out.append(try load(from: (dir.isEmpty ? "" : dir + "/") + name)) }
+        return out
+    }
+}

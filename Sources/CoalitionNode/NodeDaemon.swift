@@ -51,8 +51,9 @@ public final class NodeDaemon: Sendable {
         self.current = NIOLockedValueBox(directory.configuration)
         let config = directory.configuration
         let gossipConfig = try Self.gossipConfiguration(config)
-        let identity = try TLSIdentity(signer: directory.signer, name: config.name)
-        let registry = MemberRegistry(selfKey: directory.signer.publicKey, members: Self.memberMap(config))
+        let identity = try TLSIdentity(signer: directory.signer, name: config.name, rotationProof: try directory.rotationProof())
+        let registry = MemberRegistry(selfKey: directory.signer.publicKey, members: Self.memberMap(config),
+                                      succession: KeySuccession(try directory.store.keyRotations()))
         gossip = GossipService(wiring: directory.store, configuration: gossipConfig, identity: identity, members: registry, logger: logger)
         let socket = directory.path + "/" + AdminSocketService.fileName
         let holder = WeakGossip()
@@ -156,8 +157,37 @@ public final class NodeDaemon: Sendable {
         return a
     }
 
+    /// Rotates this node's member key while it runs (`coalition key rotate`): the rotation
+    /// entry is stored and pushed to the connected peers, then gossip takes the new identity and
+    /// reconnects with it; its certificate carries the rotation entries for peers that missed them.
+    /// - Returns: what was rotated.
+    /// - Throws: `CoalitionError` from ``NodeDirectory/rotateKey(logger:)``; the key is then unchanged
+    ///   unless the error came after the entry was stored (the node then finishes it at restart).
+    public func rotateKey() async throws -> NodeDirectory.Rotation {
+        let successor = Signer()
+        gossip.expectOwnRotation(to: successor.publicKey)
+        let (rotation, next) = try await NIOThreadPool.singleton.runIfActive { [directory, logger] in
+            try directory.rotateKey(to: successor, logger: logger)
+        }
+        gossip.entriesApplied()
+        // Give the push a moment to leave before the connections close; peers that miss it
+        // learn the rotation from the new certificate's proof.
+        try? await Task.sleep(for: .milliseconds(300))
+        let proof = try await NIOThreadPool.singleton.runIfActive { [directory] in try directory.rotationProof() }
+        try gossip.adopt(try TLSIdentity(signer: next, name: directory.configuration.name, rotationProof: proof))
+        return rotation
+    }
+
     func handle(_ command: String) async -> String {
         switch command {
+        case "rotate-key":
+            do {
+                let r = try await rotateKey()
+                return Self.json(["ok": true, "oldID": r.oldID, "newID": r.newID, "entryID": r.entryID] as [String: any Sendable])
+            } catch {
+                logger.error("key rotation failed: \(error)")
+                return Self.json(["ok": false, "error": "\(error)"] as [String: any Sendable])
+            }
         case "ping":
             return "{\"ok\":true}"
         case "poke":
@@ -178,7 +208,7 @@ public final class NodeDaemon: Sendable {
         case "status":
             return String(decoding: await statusJSON(), as: UTF8.self)
         default:
-            return Self.json(["ok": false, "error": "unknown command '\(command)'; expected status, reload or poke"] as [String: any Sendable])
+            return Self.json(["ok": false, "error": "unknown command '\(command)'; expected status, reload, poke or rotate-key"] as [String: any Sendable])
         }
     }
 

@@ -18,8 +18,10 @@ public struct NodeDirectory: Sendable {
     public let path: String
     /// The parsed configuration.
     public let configuration: NodeConfiguration
-    /// This node's member key.
-    public let signer: Signer
+    /// This node's member key (the current one, after any rotation).
+    public var signer: Signer { keys.current }
+    /// This node's member keys, current and retired.
+    public let keys: MemberKeys
     /// The store.
     public let store: EntryStore
 
@@ -65,10 +67,14 @@ public struct NodeDirectory: Sendable {
         let text = try readConfiguration(configPath, in: dir)
         try checkDirectoryPermissions(dir)
         let config = try NodeConfiguration.parse(text, path: configPath)
-        let signer = try KeyFile.load(from: resolve(config.keyFile, in: dir))
+        let keyPath = resolve(config.keyFile, in: dir)
+        var signer = try KeyFile.load(from: keyPath)
+        let retired = try KeyFile.loadRetired(besides: keyPath)
         let database = try AppDatabase.open(path: resolve(config.database, in: dir))
-        let store = EntryStore(database: database, reader: signer, logger: logger)
-        return NodeDirectory(path: dir, configuration: config, signer: signer, store: store)
+        let store = EntryStore(database: database, reader: signer, retired: retired, logger: logger)
+        signer = try KeyRotationFiles(keyPath: keyPath, logger: logger).recover(current: signer, store: store)
+        store.adoptReader(signer)
+        return NodeDirectory(path: dir, configuration: config, keys: MemberKeys(current: signer, retired: retired), store: store)
     }
 
     /// Validates and writes a new configuration (the commented layout of `coalition init`),
@@ -81,13 +87,15 @@ public struct NodeDirectory: Sendable {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    /// The authors the configuration accepts: configured members plus this node (nil, every
-    /// author, while no member is configured).
+    /// The authors the configuration accepts: configured members and their successors after key
+    /// rotations, plus this node's keys (nil, every author, while no member is configured).
     public var acceptedAuthors: Set<PublicKey>? {
         guard !configuration.members.isEmpty else { return nil }
-        var keys: Set<PublicKey> = [signer.publicKey]
-        for m in configuration.members { if let id = try? MemberID(parsing: m.id) { keys.insert(id.publicKey) } }
-        return keys
+        var roots: Set<PublicKey> = [signer.publicKey]
+        roots.formUnion(keys.retired.map(\.publicKey))
+        for m in configuration.members { if let id = try? MemberID(parsing: m.id) { roots.insert(id.publicKey) } }
+        let succession = KeySuccession((try? store.keyRotations()) ?? [])
+        return succession.lineage(of: roots)
     }
 
     /// The one way entries enter this node's store from a local command (publishing, importing,
@@ -100,7 +108,7 @@ public struct NodeDirectory: Sendable {
 
     /// The display name for an author: "self", a configured member's name, or its short ID.
     public func displayName(of author: PublicKey) -> String {
-        if author == signer.publicKey { return configuration.name }
+        if author == signer.publicKey || keys.retired.contains(where: { $0.publicKey == author }) { return configuration.name }
         let id = MemberID(publicKey: author)
         if let m = configuration.members.first(where: { (try? MemberID(parsing: $0.id)) == id }) { return m.name }
         return id.short

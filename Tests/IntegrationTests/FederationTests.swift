@@ -18,11 +18,6 @@ import Testing
         return mesh
     }
 
-    func converged(_ nodes: [TestNode], entries: Int) throws -> Bool {
-        let reports = try nodes.map { try $0.status() }
-        return reports.allSatisfy { $0.entries == entries && $0.stateDigest == reports[0].stateDigest }
-    }
-
     @Test func signalsRetractionsAndDisputesCrossTheLineAndSurviveARestart() async throws {
         try await integrationTest {
             let mesh = try line()

@@ -7,7 +7,8 @@
 #     and vpdq (a source package: built with cmake against ffmpeg's development libraries);
 #   - PyNaCl, used only by the independent spec checker Protocol/tools/verify_vectors.py;
 #   - schemathesis, used only by the API contract check Protocol/tools/api-contract.sh;
-#   - standardwebhooks, the reference verifier the alerting tests' webhook receiver checks with.
+#   - standardwebhooks, the reference verifier the alerting tests' webhook receiver checks with;
+#   - iproute2 and iptables, with which the network-fault test builds its own namespaces.
 # Safe to run again: it installs only what is missing. Uses sudo when not run as root.
 set -euo pipefail
 
@@ -29,7 +30,8 @@ missing=()
 for pkg in libsodium-dev libsqlite3-dev pkg-config \
     libturbojpeg0-dev libpng-dev libwebp-dev libgif-dev \
     libavformat-dev libavcodec-dev libswscale-dev libavutil-dev \
-    cmake libavdevice-dev libavfilter-dev libswresample-dev; do
+    cmake libavdevice-dev libavfilter-dev libswresample-dev \
+    iproute2 iptables; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -37,7 +39,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 else
-  say "system packages present (libsodium, SQLite, the media decoders, pkg-config, cmake)"
+  say "system packages present (libsodium, SQLite, the media decoders, pkg-config, cmake, iproute2, iptables)"
 fi
 pkg-config --exists libsodium || { echo "error: pkg-config cannot find libsodium after installing libsodium-dev" >&2; exit 1; }
 

@@ -16,9 +16,10 @@ final class TestMesh: @unchecked Sendable {
     deinit { shutdown() }
 
     /// Creates a node (not started) and makes it and every existing node accept each other.
+    /// With `host`, the node listens there (an address inside a network namespace).
     @discardableResult
-    func add(_ name: String) throws -> TestNode {
-        let node = try TestNode(name: name, dir: root + "/" + name, port: Self.freePort())
+    func add(_ name: String, host: String = "127.0.0.1", port: Int? = nil) throws -> TestNode {
+        let node = try TestNode(name: name, dir: root + "/" + name, port: port ?? Self.freePort(), host: host)
         for other in nodes.values {
             try node.cli(["members", "add", other.id, "--name", other.name]).check()
             try other.cli(["members", "add", node.id, "--name", node.name]).check()
@@ -40,6 +41,12 @@ final class TestMesh: @unchecked Sendable {
 
     /// A port nothing listens on now.
     static func freePort() -> Int { LoopbackPort.free() }
+}
+
+/// Whether every node holds `entries` entries and all show one state digest.
+func converged(_ nodes: [TestNode], entries: Int) throws -> Bool {
+    let reports = try nodes.map { try $0.status() }
+    return reports.allSatisfy { $0.entries == entries && $0.stateDigest == reports[0].stateDigest }
 }
 
 /// Polls `condition` until it holds or `seconds` pass.
@@ -77,12 +84,12 @@ final class TestNode: @unchecked Sendable {
     private var process: Process?
     var logPath: String { dir + ".log" }
 
-    init(name: String, dir: String, port: Int) throws {
+    init(name: String, dir: String, port: Int, host: String = "127.0.0.1") throws {
         self.name = name
         self.dir = dir
         self.port = port
         let runner = CLIRunner()
-        try runner.run(["init", "--name", name, "--listen", "127.0.0.1:\(port)"], dataDir: dir).check()
+        try runner.run(["init", "--name", name, "--listen", "\(host):\(port)"], dataDir: dir).check()
         id = try runner.run(["id"], dataDir: dir).check().stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         // Short timers so that tests of anti-entropy and reconnection run in seconds.
         let path = dir + "/coalition.yaml"
@@ -116,11 +123,15 @@ final class TestNode: @unchecked Sendable {
 
     /// Starts `coalition run` without waiting for it to answer. With `shell`, the node runs as
     /// `sh -c "<shell> exec coalition run …"` (for `ulimit`, `unshare` and the like), and
-    /// `dataDir` may name where that shell puts the data directory.
-    func spawn(extraArguments: [String] = [], shell: String? = nil, dataDir: String? = nil) throws {
+    /// `dataDir` may name where that shell puts the data directory. With `wrapper`, the node
+    /// runs as `wrapper… coalition run …` (for `ip netns exec <ns>`).
+    func spawn(extraArguments: [String] = [], shell: String? = nil, dataDir: String? = nil, wrapper: [String] = []) throws {
         let p = Process()
         let arguments = ["run", "--data-dir", dataDir ?? dir, "--log-level", "debug"] + extraArguments
-        if let shell {
+        if let command = wrapper.first {
+            p.executableURL = URL(fileURLWithPath: command)
+            p.arguments = Array(wrapper.dropFirst()) + [CLIRunner.binary] + arguments
+        } else if let shell {
             p.executableURL = URL(fileURLWithPath: "/bin/sh")
             p.arguments = ["-c", shell + " exec \"$0\" \"$@\"", CLIRunner.binary] + arguments
         } else {

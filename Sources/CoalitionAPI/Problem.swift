@@ -94,6 +94,11 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             var problem = Problem(.init(code: 507, reasonPhrase: "Insufficient Storage"), "the node's disk is full: nothing was stored; free space on the data directory's volume, then retry")
             problem.retryAfter = 60
             return try problem.response(from: request, context: context)
+        } catch where StorageFailure.isReadOnly(error) {
+            context.logger.error("the store is read-only; the request was refused: \(error)", metadata: ["http.path": "\(request.uri.path)"])
+            var problem = Problem(.serviceUnavailable, "the node's data directory is read-only: nothing was stored; make it writable again (a remount or its permissions), then retry")
+            problem.retryAfter = 60
+            return try problem.response(from: request, context: context)
         } catch {
             context.logger.error("request failed: \(error)", metadata: ["http.path": "\(request.uri.path)"])
             return try Problem(.internalServerError, "internal error").response(from: request, context: context)

@@ -13,7 +13,7 @@ final class RateLimiter: Sendable {
     }
 
     /// Nil when the request may proceed, else the seconds to wait.
-    func admit(_ key: String, cost: Double = 1, now: Double = Date().timeIntervalSince1970) -> Int? {
+    func admit(_ key: String, cost: Double = 1, now: Double = ProcessInfo.processInfo.systemUptime) -> Int? {
         buckets.withLockedValue { b in
             var bucket = b[key] ?? (burst, now)
             bucket.tokens = min(burst, bucket.tokens + max(0, now - bucket.at) * perSecond)

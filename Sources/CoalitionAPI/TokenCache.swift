@@ -23,7 +23,7 @@ final class TokenCache: Sendable {
     }
 
     /// The token, if valid; a cache miss reads the store on `pool`.
-    func verify(_ plaintext: String, now: Double = Date().timeIntervalSince1970) async throws -> APIToken? {
+    func verify(_ plaintext: String, now: Double = ProcessInfo.processInfo.systemUptime) async throws -> APIToken? {
         let key = Data(SHA256.hash(Array(plaintext.utf8)))
         let revocations = TokenStore.revocations
         let hit = entries.withLockedValue { e in

@@ -283,7 +283,8 @@ public final class Ingestor: EntryIngest, Sendable {
     private func admitQuota(_ entries: [Entry], outcome: inout IngestOutcome) -> [Entry] {
         var perAuthor: [PublicKey: Int] = [:]
         for e in entries { perAuthor[e.author, default: 0] += 1 }
-        let now = Date().timeIntervalSince1970
+        // Monotonic: a wall clock set back would pause the refill, one set forward would grant a burst.
+        let now = ProcessInfo.processInfo.systemUptime
         var allowance: [PublicKey: Int] = [:]
         quota.withLockedValue { q in
             for (author, n) in perAuthor { allowance[author] = q.admit(n, author: author, now: now) }

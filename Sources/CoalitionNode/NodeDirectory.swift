@@ -144,6 +144,11 @@ public struct NodeDirectory: Sendable {
         guard stat(dir, &st) == 0 else {
             throw CoalitionError(.configuration, "cannot read the data directory \(dir): \(String(cString: strerror(errno)))")
         }
+        // A read-only mount (or a volume the kernel turned read-only after I/O errors): SQLite
+        // would fail later with "unable to open database file", which names neither.
+        if access(dir, W_OK) != 0 && errno == EROFS {
+            throw CoalitionError(.configuration, "the data directory \(dir) is on a read-only file system; the node writes its store, WAL and admin socket there: remount it read-write (nothing in it was changed)")
+        }
         let mode = st.st_mode & 0o777
         let otherWritable = mode & 0o002 != 0
         let foreignGroupWritable = mode & 0o020 != 0 && st.st_gid != getegid()

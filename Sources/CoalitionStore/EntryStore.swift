@@ -123,8 +123,31 @@ struct AtomicBatchRejected: Error {
 }
 
 extension Int64 {
-    /// Milliseconds since the Unix epoch, now.
-    public static var nowMillis: Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+    /// Milliseconds since the Unix epoch, now, by the wall clock (shifted by
+    /// ``WallClockOffset`` when a test sets one).
+    public static var nowMillis: Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) + WallClockOffset.millis }
+}
+
+/// A shift of this process's wall clock, for the clock-jump tests: when
+/// `COALITION_CLOCK_OFFSET_FILE` names a file, the seconds it holds (a decimal, possibly
+/// negative) are added to every timestamp the node makes, re-read at most every 100 ms, so a
+/// test can jump a running node's clock backwards and forwards. Unset, nothing is read.
+public enum WallClockOffset {
+    private static let file = ProcessInfo.processInfo.environment["COALITION_CLOCK_OFFSET_FILE"]
+    private static let cache = Mutex<(millis: Int64, readAt: Double)>((0, -1))
+
+    /// The current shift in milliseconds (0 when no file is set).
+    public static var millis: Int64 {
+        guard let file else { return 0 }
+        let now = ProcessInfo.processInfo.systemUptime
+        return cache.withLock { c in
+            if c.readAt < 0 || now - c.readAt > 0.1 {
+                let text = (try? String(contentsOfFile: file, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+                c = (Int64(((Double(text) ?? 0) * 1000).rounded()), now)
+            }
+            return c.millis
+        }
+    }
 }
 
 extension EntryStore {

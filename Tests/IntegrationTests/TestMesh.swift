@@ -125,8 +125,10 @@ final class TestNode: @unchecked Sendable {
     /// `sh -c "<shell> exec coalition run …"` (for `ulimit`, `unshare` and the like), and
     /// `dataDir` may name where that shell puts the data directory. With `wrapper`, the node
     /// runs as `wrapper… coalition run …` (for `ip netns exec <ns>`).
-    func spawn(extraArguments: [String] = [], shell: String? = nil, dataDir: String? = nil, wrapper: [String] = []) throws {
+    func spawn(extraArguments: [String] = [], shell: String? = nil, dataDir: String? = nil, wrapper: [String] = [],
+               environment: [String: String] = [:]) throws {
         let p = Process()
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         let arguments = ["run", "--data-dir", dataDir ?? dir, "--log-level", "debug"] + extraArguments
         if let command = wrapper.first {
             p.executableURL = URL(fileURLWithPath: command)

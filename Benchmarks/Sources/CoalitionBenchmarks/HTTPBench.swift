@@ -47,6 +47,8 @@ func benchHTTP() throws {
     var text = try String(contentsOfFile: config, encoding: .utf8)
     text = text.replacingOccurrences(of: #"requestsPerSecond: [0-9.]+"#, with: "requestsPerSecond: 100000000", options: .regularExpression)
     text = text.replacingOccurrences(of: #"burst: [0-9.]+"#, with: "burst: 100000000", options: .regularExpression)
+    let flood = argument("--flood", default: 0)
+    if flood > 0 { text = withFloodQuota(text) }
     try text.write(toFile: config, atomically: true, encoding: .utf8)
     let token = try runChild(["tokens", "create", "--name", "bench", "--scope", "lookup", "--data-dir", root], executable: binary, capture: true)
         .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -178,6 +180,10 @@ func benchHTTP() throws {
     let writeLoad = argument("--write-load", default: 0)
     if writeLoad > 0 {
         try benchLookupsUnderWriteLoad(count: writeLoad, root: root, binary: binary, db: db, idle: (ceiling, get, post), runWrk: runWrk)
+    }
+
+    if flood > 0 {
+        try benchFlood(count: flood, root: root, binary: binary, db: db, node: node, idle: get, runWrk: runWrk)
     }
 
     // Freshness: stored by another writer, then matchable over HTTP.

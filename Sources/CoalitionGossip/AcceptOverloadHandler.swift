@@ -27,20 +27,42 @@ public final class AcceptOverloadHandler: ChannelInboundHandler, RemovableChanne
     private let logger: Logger
     private let what: String
     private let failures: NIOLockedValueBox<Int>?
+    private let budget: ConnectionBudget?
     private var failedAttempts = 0
+    /// When an episode was last logged: a load that hovers at the limit is logged once a minute.
+    private var lastLogged: NIODeadline?
     private var paused = false
 
     /// - Parameters:
     ///   - listener: what the socket serves, for the log ("the HTTP API", "gossip").
     ///   - failures: counts every failed accept, for metrics.
-    public init(listener: String, pause: TimeAmount = .seconds(1), logger: Logger, failures: NIOLockedValueBox<Int>? = nil) {
+    ///   - budget: the connections the process may hold; one beyond it is closed at once and
+    ///     counted as a failed accept.
+    public init(listener: String, pause: TimeAmount = .seconds(1), logger: Logger, failures: NIOLockedValueBox<Int>? = nil,
+                budget: ConnectionBudget? = nil) {
         self.what = listener
         self.pause = pause
         self.logger = logger
         self.failures = failures
+        self.budget = budget
     }
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if let budget {
+            let child = unwrapInboundIn(data)
+            guard budget.admit() else {
+                child.close(promise: nil)
+                failures?.withLockedValue { $0 += 1 }
+                if shouldLog() {
+                    logger.error("out of file descriptors: \(budget.limit) connections are open, the most the descriptor limit leaves room for; closing new ones and pausing accepts, retrying every \(pause.nanoseconds / 1_000_000) ms. Raise the limit (LimitNOFILE=, ulimit -n) or lower the load",
+                                 metadata: ["listener": "\(what)"])
+                }
+                failedAttempts += 1
+                pauseAccepting(context: context)
+                return
+            }
+            child.closeFuture.whenComplete { _ in budget.release() }
+        }
         if failedAttempts > 0 {
             logger.notice("accepting connections again", metadata: ["listener": "\(what)", "accept.failed_attempts": "\(failedAttempts)"])
             failedAttempts = 0
@@ -54,11 +76,23 @@ public final class AcceptOverloadHandler: ChannelInboundHandler, RemovableChanne
             return
         }
         failures?.withLockedValue { $0 += 1 }
-        if failedAttempts == 0 {
+        if shouldLog() {
             logger.error("out of file descriptors: cannot accept connections; pausing accepts and retrying every \(pause.nanoseconds / 1_000_000) ms. Raise the limit (LimitNOFILE=, ulimit -n) or lower the load",
                          metadata: ["listener": "\(what)", "error": "\(io)"])
         }
         failedAttempts += 1
+        pauseAccepting(context: context)
+    }
+
+    private func shouldLog() -> Bool {
+        guard failedAttempts == 0 else { return false }
+        let now = NIODeadline.now()
+        if let last = lastLogged, now - last < .seconds(60) { return false }
+        lastLogged = now
+        return true
+    }
+
+    private func pauseAccepting(context: ChannelHandlerContext) {
         guard !paused else { return }
         paused = true
         _ = context.channel.setOption(ChannelOptions.autoRead, value: false)

@@ -49,6 +49,8 @@ public final class GossipService: Service, Sendable {
     private let bound: NIOLockedValueBox<[CheckedContinuation<Int, any Error>]>
     /// Accepts that failed for lack of file descriptors, on every listener that shares it.
     public let acceptFailures = NIOLockedValueBox(0)
+    /// The accepted connections this process may hold, shared with the HTTP API's listener.
+    public let connectionBudget = ConnectionBudget()
 
     /// - Parameters:
     ///   - identity: this node's TLS credentials (from its member key).
@@ -287,7 +289,8 @@ public final class GossipService: Service, Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { [logger, self] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(AcceptOverloadHandler(listener: "gossip", logger: logger, failures: self.acceptFailures),
+                    try channel.pipeline.syncOperations.addHandler(AcceptOverloadHandler(listener: "gossip", logger: logger, failures: self.acceptFailures,
+                                                                                         budget: self.connectionBudget),
                                                                    position: .first)
                 }
             }

@@ -105,13 +105,14 @@ public final class NodeDaemon: Sendable {
             let http1 = HTTPServerBuilder.coalitionAPI(headerTimeout: .milliseconds(Int64(config.api.headerTimeoutSeconds * 1000)),
                                                        idleTimeout: .milliseconds(Int64(config.api.idleTimeoutSeconds * 1000)), logger: logger)
             let server = try Self.apiServer(http1, config: config.api, directory: directory.path)
+            let budget = gossip.connectionBudget
             api = buildApplication(env, configuration: apiConfig, server: server, onServerRunning: { [logger] channel in
                 // Hummingbird builds the listener; the overload guard goes in once it is bound.
                 do {
                     // Made on the channel's loop: a handler is not Sendable.
                     try await channel.eventLoop.submit {
                         try channel.pipeline.syncOperations.addHandler(
-                            AcceptOverloadHandler(listener: "HTTP API", logger: logger, failures: acceptFailures), position: .first)
+                            AcceptOverloadHandler(listener: "HTTP API", logger: logger, failures: acceptFailures, budget: budget), position: .first)
                     }.get()
                 } catch {
                     logger.warning("the HTTP API listener runs without its accept-overload guard: \(error)")

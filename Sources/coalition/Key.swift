@@ -9,6 +9,24 @@ struct Key: AsyncParsableCommand {
         subcommands: [Rotate.self, Replace.self]
     )
 
+    /// Refuses to go on without `--yes`, saying why.
+    static func confirm(_ yes: Bool, _ why: String) throws {
+        guard yes else {
+            Console.printError("error: " + why)
+            throw ExitCode(1)
+        }
+    }
+
+    /// Runs `body` on the opened directory while holding its lock, so that no node starts with
+    /// the old key meanwhile.
+    static func onStoppedNode<T>(_ node: NodeOptions, _ body: (NodeDirectory) throws -> T) throws -> T {
+        try Console.reporting {
+            let lock = try NodeLock.acquire(directory: URL(fileURLWithPath: node.path).standardizedFileURL.path)
+            defer { withExtendedLifetime(lock) {} }
+            return try body(try node.open())
+        }
+    }
+
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Replace the member key with a new one, announced to the coalition by a signed rotation entry.",
@@ -33,10 +51,7 @@ struct Key: AsyncParsableCommand {
 
         func run() async throws {
             let logger = node.logger()
-            guard yes else {
-                Console.printError("error: a key rotation is permanent: the current member ID is retired for good. Run again with --yes to rotate.")
-                throw ExitCode(1)
-            }
+            try Key.confirm(yes, "a key rotation is permanent: the current member ID is retired for good. Run again with --yes to rotate.")
             let rotation: NodeDirectory.Rotation
             var online = false
             if let reply = try? await AdminClient.send("rotate-key", to: node.adminSocket, timeout: .seconds(60)) {
@@ -49,11 +64,7 @@ struct Key: AsyncParsableCommand {
             } else {
                 // No node answers: rotate in place, holding the directory's lock so that no node
                 // starts with the old key meanwhile.
-                rotation = try Console.reporting {
-                    let lock = try NodeLock.acquire(directory: URL(fileURLWithPath: node.path).standardizedFileURL.path)
-                    defer { withExtendedLifetime(lock) {} }
-                    return try node.open().rotateKey(logger: logger).rotation
-                }
+                rotation = try Key.onStoppedNode(node) { try $0.rotateKey(logger: logger).rotation }
             }
             if json {
                 print(Console.json(rotation))
@@ -90,19 +101,12 @@ struct Key: AsyncParsableCommand {
 
         func run() async throws {
             let logger = node.logger()
-            guard yes else {
-                Console.printError("error: replacing the key abandons the current member ID, and the other members must configure the new one by hand. Run again with --yes.")
-                throw ExitCode(1)
-            }
+            try Key.confirm(yes, "replacing the key abandons the current member ID, and the other members must configure the new one by hand. Run again with --yes.")
             if (try? await AdminClient.send("ping", to: node.adminSocket, timeout: .seconds(5))) != nil {
                 Console.printError("error: a node is running in \(node.path); stop it first ('coalition key replace' works on a stopped node)")
                 throw ExitCode(1)
             }
-            let ids = try Console.reporting {
-                let lock = try NodeLock.acquire(directory: URL(fileURLWithPath: node.path).standardizedFileURL.path)
-                defer { withExtendedLifetime(lock) {} }
-                return try node.open().replaceKey(logger: logger)
-            }
+            let ids = try Key.onStoppedNode(node) { try $0.replaceKey(logger: logger) }
             print("""
                 replaced the member key (no rotation entry was made)
                   old ID: \(ids.oldID)  (abandoned)

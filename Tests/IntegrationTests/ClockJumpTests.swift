@@ -10,11 +10,8 @@ import Testing
 @Suite struct ClockJumpTests {
     @Test func aNodeWhoseClockJumpsBackAndForthKeepsRelayingAndPublishingAndTheLineConverges() async throws {
         try await integrationTest {
-            let mesh = TestMesh()
+            let (mesh, a, b, c) = try TestMesh.line()
             defer { mesh.shutdown() }
-            let a = try mesh.add("A"), b = try mesh.add("B"), c = try mesh.add("C")
-            try mesh.link("B", "A")
-            try mesh.link("C", "B")
             let offset = mesh.root + "/b-clock-offset"
             try "0".write(toFile: offset, atomically: true, encoding: .utf8)
             let token = try b.cli(["tokens", "create", "--name", "clock", "--scope", "publish"]).check().stdout

@@ -10,11 +10,8 @@ import Testing
 @Suite(.serialized) struct FederationTests {
     /// A line A ← B ← C (B dials A, C dials B): C hears of A only through B's relaying.
     func line() throws -> TestMesh {
-        let mesh = TestMesh()
-        for n in ["A", "B", "C"] { try mesh.add(n) }
-        try mesh.link("B", "A")
-        try mesh.link("C", "B")
-        for n in ["A", "B", "C"] { try mesh.nodes[n]!.start() }
+        let (mesh, a, b, c) = try TestMesh.line()
+        for n in [a, b, c] { try n.start() }
         return mesh
     }
 

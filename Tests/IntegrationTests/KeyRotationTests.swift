@@ -11,11 +11,8 @@ import Testing
 @Suite struct KeyRotationTests {
     @Test func aRotatedKeyIsFollowedAlongALineIncludingByANodeThatWasOffline() async throws {
         try await integrationTest {
-            let mesh = TestMesh()
+            let (mesh, a, b, c) = try TestMesh.line()
             defer { mesh.shutdown() }
-            let a = try mesh.add("A"), b = try mesh.add("B"), c = try mesh.add("C")
-            try mesh.link("B", "A")
-            try mesh.link("C", "B")
             for n in [a, b, c] { try await n.launch() }
             let before = try a.publish("#BeforeRotation")
             try await waitFor("A's first signal reaches C") { try c.status().entries == 1 }

@@ -28,6 +28,15 @@ final class TestMesh: @unchecked Sendable {
         return node
     }
 
+    /// A line A ← B ← C (B dials A, C dials B), not started.
+    static func line() throws -> (mesh: TestMesh, a: TestNode, b: TestNode, c: TestNode) {
+        let mesh = TestMesh()
+        let a = try mesh.add("A"), b = try mesh.add("B"), c = try mesh.add("C")
+        try mesh.link("B", "A")
+        try mesh.link("C", "B")
+        return (mesh, a, b, c)
+    }
+
     /// `dialer` dials `listener`.
     func link(_ dialer: String, _ listener: String) throws {
         let l = nodes[listener]!

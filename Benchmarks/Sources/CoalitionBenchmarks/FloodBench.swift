@@ -106,7 +106,7 @@ func benchFlood(count: Int, root: String, binary: String, db: AppDatabase, node:
     print(String(format: "   the flooder offered %.0f entries/s (stored + deferred by the quota) = %.1f× its quota of %.0f/s", offered, offered / rate, rate))
     print(String(format: "   quota: %d flooded entries stored in %.1f s, allowed %.0f (burst + rate × time): %@", floodStored, now() - started, allowed,
                  Double(floodStored) <= allowed * 1.02 ? "held" : "EXCEEDED"))
-    print(String(format: "   node memory: RSS %.0f MiB before, at most %.0f MiB during the flood; the data directory grew %.1f MiB, the WAL is %.1f MiB of it now (it is checkpointed at 32 MiB)",
+    print(String(format: "   node memory: RSS %.0f MiB before, at most %.0f MiB during the flood; the data directory grew %.1f MiB; its WAL is now %.1f MiB (checkpointed at 32 MiB of new pages)",
                  rssBefore, maxRSS, Double(disk) / 1_048_576, Double(wal) / 1_048_576))
     if let median = sorted.isEmpty ? nil : sorted[sorted.count / 2] {
         print(String(format: "   the honest member's entries arrived in median %.2f s, max %.2f s over %d publishes (target: within seconds)", median, sorted.last!, sorted.count))

@@ -124,7 +124,8 @@ package struct LookupRequestParser {
         let start = i
         var value = 0
         while i < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[i]) {
-            value = value * 10 + Int(bytes[i] - UInt8(ascii: "0"))
+            // Past 15 digits the number is refused below; accumulating further would overflow.
+            if i - start < 15 { value = value * 10 + Int(bytes[i] - UInt8(ascii: "0")) }
             i += 1
         }
         let digits = i - start

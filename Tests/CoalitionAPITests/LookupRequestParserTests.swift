@@ -77,6 +77,11 @@ struct LookupRequestParserTests {
             #"{"items":[],"distance":01}"#,
             #"{"items":[],"includeInactive":tru}"#,
             #"{"items":[]} x"#,
+            #"{"items":[],"distance":1234567890123456}"#,        // more than 15 digits
+            // More digits than an Int holds: once an arithmetic overflow that crashed the node
+            // (libFuzzer, the `lookup` target).
+            "{\"distance\":\n\t\n    " + String(repeating: "6", count: 53) + "                \n",
+            #"{"items":[],"minQuality":-99999999999999999999999}"#,
             "{\"items\":[{\"kind\":\"md5\",\"value\":\"a\tb\"}]}", // a raw control character
             "",
         ]

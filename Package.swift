@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "CoalitionAlert", targets: ["CoalitionAlert"]),
         .library(name: "CoalitionActions", targets: ["CoalitionActions"]),
         .library(name: "CoalitionAPI", targets: ["CoalitionAPI"]),
+        .library(name: "CoalitionDashboard", targets: ["CoalitionDashboard"]),
         .library(name: "CoalitionNode", targets: ["CoalitionNode"]),
     ],
     dependencies: [
@@ -159,13 +160,27 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The web dashboard under `/ui` on the API listener (server-rendered HTML, sessions from API
+        // tokens, CSRF tokens, a strict CSP, every asset in the binary) and the transparency
+        // report's HTML.
+        .target(
+            name: "CoalitionDashboard",
+            dependencies: [
+                "CoalitionCore", "CoalitionCrypto", "CoalitionStore", "CoalitionQuery", "CoalitionAPI", "CoalitionAlert", "CoalitionActions", "CoalitionGossip",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Configuration, key files, import/export and the daemon's service group: what the CLI
         // and the daemon share.
         .target(
             name: "CoalitionNode",
             dependencies: [
                 "CoalitionCore", "CoalitionStore", "CoalitionIngest", "CoalitionGossip", "CoalitionQuery", "CoalitionAPI",
-                "CoalitionAlert", "CoalitionActions",
+                "CoalitionAlert", "CoalitionActions", "CoalitionDashboard",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -182,7 +197,7 @@ let package = Package(
         .executableTarget(
             name: "coalition",
             dependencies: [
-                "CoalitionCore", "CoalitionNode", "CoalitionQuery", "CoalitionMedia", "CoalitionAlert", "CoalitionActions",
+                "CoalitionCore", "CoalitionNode", "CoalitionQuery", "CoalitionMedia", "CoalitionAlert", "CoalitionActions", "CoalitionDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

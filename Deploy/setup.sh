@@ -8,7 +8,9 @@
 #   - PyNaCl, used only by the independent spec checker Protocol/tools/verify_vectors.py;
 #   - schemathesis, used only by the API contract check Protocol/tools/api-contract.sh;
 #   - standardwebhooks, the reference verifier the alerting tests' webhook receiver checks with;
-#   - iproute2 and iptables, with which the network-fault test builds its own namespaces.
+#   - iproute2 and iptables, with which the network-fault test builds its own namespaces;
+#   - Debian's chromium and chromium-driver, with selenium from PyPI, for the dashboard's browser
+#     test (headless, the system browser; nothing is downloaded at test time).
 # Safe to run again: it installs only what is missing. Uses sudo when not run as root.
 set -euo pipefail
 
@@ -31,7 +33,7 @@ for pkg in libsodium-dev libsqlite3-dev pkg-config \
     libturbojpeg0-dev libpng-dev libwebp-dev libgif-dev \
     libavformat-dev libavcodec-dev libswscale-dev libavutil-dev \
     cmake libavdevice-dev libavfilter-dev libswresample-dev \
-    iproute2 iptables; do
+    iproute2 iptables chromium chromium-driver; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -39,7 +41,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 else
-  say "system packages present (libsodium, SQLite, the media decoders, pkg-config, cmake, iproute2, iptables)"
+  say "system packages present (libsodium, SQLite, the media decoders, pkg-config, cmake, iproute2, iptables, chromium)"
 fi
 pkg-config --exists libsodium || { echo "error: pkg-config cannot find libsodium after installing libsodium-dev" >&2; exit 1; }
 
@@ -59,6 +61,10 @@ if command -v python3 >/dev/null 2>&1; then
   if ! python3 -c 'import pdqhash, PIL, numpy' >/dev/null 2>&1; then
     say "installing pdqhash and Pillow, the PDQ reference for the media tests"
     python3 -m pip install --quiet pdqhash pillow numpy 2>/dev/null || python3 -m pip install --quiet --break-system-packages pdqhash pillow numpy
+  fi
+  if ! python3 -c 'import selenium' >/dev/null 2>&1; then
+    say "installing selenium, which drives Debian's chromium in the dashboard's browser test"
+    python3 -m pip install --quiet selenium 2>/dev/null || python3 -m pip install --quiet --break-system-packages selenium
   fi
   if ! python3 -c 'import vpdq' >/dev/null 2>&1; then
     say "building vpdq, the vPDQ reference for the media tests (about a minute)"

@@ -79,6 +79,9 @@ public struct APIEnvironment: Sendable {
     public var status: (@Sendable () async throws -> [UInt8])?
     /// Metrics for `GET /metrics`.
     public var metrics: APIMetrics
+    /// This node's member ID and every key it has signed with, for the transparency report's
+    /// local part (`GET /v1/report` answers 501 without it).
+    public var identity: (@Sendable () -> (memberID: String, keys: [PublicKey]))?
     let tokenCache: TokenCache
     /// Where the routes' database work runs: never on the event loops, and apart from the
     /// thread pool on which gossip commits, so that a long commit never queues a lookup.
@@ -99,7 +102,7 @@ public struct APIEnvironment: Sendable {
     }
 
     /// Runs blocking work (a query that may read SQLite, a write) on the API's thread pool.
-    func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    public func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await pool.runIfActive(work)
     }
 

@@ -6,7 +6,10 @@ import NIOCore
 
 /// Builds the router: `/healthz`, `/readyz`, `/metrics`, and the authenticated `/v1` API
 /// described by `Protocol/openapi.yaml`, one controller per group of routes.
-public func buildRouter(_ env: APIEnvironment, configuration: APIConfiguration = .init()) -> Router<APIRequestContext> {
+/// - Parameter more: adds routes outside `/v1` (the dashboard's `/ui`), which authenticate on
+///   their own.
+public func buildRouter(_ env: APIEnvironment, configuration: APIConfiguration = .init(),
+                        more: (Router<APIRequestContext>) -> Void = { _ in }) -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: TimeoutMiddleware(seconds: configuration.requestTimeoutSeconds, uploadSeconds: configuration.uploadTimeoutSeconds))
@@ -30,7 +33,9 @@ public func buildRouter(_ env: APIEnvironment, configuration: APIConfiguration =
         .addRoutes(FeedController(env: env).routes)
         .addRoutes(OverridesController(env: env, reader: reader).routes)
         .addRoutes(StatusController(env: env).routes)
+        .addRoutes(ReportController(env: env).routes)
         .addRoutes(AlertsController(env: env, reader: reader, maxBatch: configuration.maxBatch).routes)
+    more(router)
     return router
 }
 
@@ -43,8 +48,9 @@ public func buildRouter(_ env: APIEnvironment, configuration: APIConfiguration =
 ///   - onServerRunning: called with the listening channel once it is bound.
 public func buildApplication(_ env: APIEnvironment, configuration: APIConfiguration = .init(), server: HTTPServerBuilder = .http1(),
                              onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
-                             logger: Logger = Logger(label: "coalition.api")) -> Application<RouterResponder<APIRequestContext>> {
-    Application(router: buildRouter(env, configuration: configuration), server: server,
+                             logger: Logger = Logger(label: "coalition.api"),
+                             more: (Router<APIRequestContext>) -> Void = { _ in }) -> Application<RouterResponder<APIRequestContext>> {
+    Application(router: buildRouter(env, configuration: configuration, more: more), server: server,
                 configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "coalition"),
                 onServerRunning: onServerRunning, logger: logger)
 }

@@ -1,6 +1,7 @@
 import CoalitionActions
 import CoalitionAlert
 import CoalitionAPI
+import CoalitionDashboard
 import CoalitionCore
 import CoalitionCrypto
 import CoalitionGossip
@@ -39,6 +40,8 @@ public final class NodeDaemon: Sendable {
     let deliverer: WebhookDeliverer
     public let outbox: OutboxStore
     public let bank: ContentBank
+    /// The query layer the API and the dashboard read through.
+    public let query: QueryService
 
     /// - Throws: `CoalitionError(.configuration)` for an unusable configuration, or when another
     ///   node is already running on the directory (``NodeLock``).
@@ -63,6 +66,7 @@ public final class NodeDaemon: Sendable {
         }
         let store = directory.store
         let query = QueryService(store: store, names: { directory.displayName(of: $0) })
+        self.query = query
         outbox = OutboxStore(database: store.database)
         bank = ContentBank(store: ContentBankStore(database: store.database))
         let wakeup = Wakeup()
@@ -94,13 +98,14 @@ public final class NodeDaemon: Sendable {
             apiConfig.mediaLimits.timeout = .milliseconds(Int64(config.api.mediaTimeoutSeconds * 1000))
             let gossip = self.gossip
             let outbox = self.outbox
-            let env = APIEnvironment(
+            var env = APIEnvironment(
                 store: directory.store, tokens: TokenStore(database: directory.store.database), names: { directory.displayName(of: $0) },
                 query: query,
                 actions: APIActions(bank: bank, outbox: outbox, configRules: { current.withLockedValue { $0 }.alerts.rules }),
                 publisher: NodePublisher(directory: directory, pushed: { gossip.entriesApplied() }),
                 status: { await holder.daemon?.statusJSON() ?? Array("{}".utf8) },
                 metrics: APIMetrics(snapshot: { await holder.daemon?.metricSamples() ?? [] }))
+            env.identity = { (directory.memberID.description, directory.store.readers.map(\.publicKey)) }
             warmUp = IndexWarmUp(env: env, logger: logger)
             let http1 = HTTPServerBuilder.coalitionAPI(headerTimeout: .milliseconds(Int64(config.api.headerTimeoutSeconds * 1000)),
                                                        idleTimeout: .milliseconds(Int64(config.api.idleTimeoutSeconds * 1000)), logger: logger)
@@ -117,7 +122,17 @@ public final class NodeDaemon: Sendable {
                 } catch {
                     logger.warning("the HTTP API listener runs without its accept-overload guard: \(error)")
                 }
-            }, logger: logger)
+            }, logger: logger, more: { router in
+                let membership = DaemonMembership(directory: directory, current: current, reload: { [holder] in
+                    guard let daemon = holder.daemon else { throw CoalitionError(.unavailable, "the node is stopping") }
+                    return try daemon.reload()
+                })
+                let dashboard = DashboardEnvironment(
+                    api: env, nodeName: config.name, nodeID: directory.memberID.description,
+                    peers: { try? await gossip.status().0 }, membership: membership, secureCookies: !config.api.tlsCertificate.isEmpty,
+                    logger: logger)
+                Dashboard(env: dashboard).addRoutes(to: router)
+            })
         }
         holder.daemon = self
     }
@@ -126,7 +141,8 @@ public final class NodeDaemon: Sendable {
     /// socket, then the SIGHUP watcher.
     public var services: [any Service] {
         [gossip] + (api.map { [$0] } ?? []) + (warmUp.map { [$0] } ?? [])
-            + [alerts, deliverer, admin, HangupReloader(daemon: self), ForeignWriteWatcher(directory: directory, logger: logger)]
+            + [alerts, deliverer, admin, HangupReloader(daemon: self), ForeignWriteWatcher(directory: directory, logger: logger),
+               UsageFlusher(query: query, logger: logger)]
     }
 
     /// Re-reads `coalition.yaml` and applies peers and members without a restart.
@@ -407,6 +423,25 @@ struct IndexWarmUp: Service {
                 // The requests then apply the changes themselves until the follower is back.
                 logger.warning("applying changes to the match indexes failed; retrying in 1 s: \(error)")
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+            }
+        }
+    }
+}
+
+/// Moves the query layer's lookup and match counts into the store every 10 s and at shutdown,
+/// for the transparency report's local part. A failed flush keeps the counts for the next one.
+struct UsageFlusher: Service {
+    let query: QueryService
+    let logger: Logger
+
+    func run() async throws {
+        let query = self.query
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(10)) }
+            do {
+                try await NIOThreadPool.singleton.runIfActive { try query.usage.flush(to: query.store) }
+            } catch {
+                logger.warning("recording lookup counts failed; keeping them for the next try: \(error)")
             }
         }
     }

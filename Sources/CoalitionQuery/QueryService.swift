@@ -91,6 +91,8 @@ public final class QueryService: Sendable {
     let overrideCache: OverrideCache
     let labels: AuthorLabels
     public let names: @Sendable (PublicKey) -> String
+    /// Lookups and matches counted for the transparency report's local part.
+    public let usage = UsageCounter()
 
     /// - Parameter names: a display name for an author (asked once per author).
     public init(store: EntryStore, names: @escaping @Sendable (PublicKey) -> String, configuration: Configuration = .init()) {
@@ -149,7 +151,9 @@ public final class QueryService: Sendable {
 
     /// One item on its own (`GET /v1/lookup`, `coalition lookup`); errors name `kind` or `value`.
     public func lookup(_ item: LookupItem, _ o: LookupOptions) throws -> LookupResult {
-        try lookupRun([item], first: 0, o, single: true)[0]
+        let r = try lookupRun([item], first: 0, o, single: true)[0]
+        usage.record(CollectionOfOne(r))
+        return r
     }
 
     /// The answer to a lookup when memory alone gives it, without blocking: the value is not
@@ -163,12 +167,16 @@ public final class QueryService: Sendable {
         switch try value(of: item, field: nil) {
         case .pdq(let hash):
             guard index.pdq(hash, radius: o.distance).isEmpty, let own = overrideCache.cached(kind: .pdq, value: hash.hex) else { return nil }
+            usage.record(CollectionOfOne(LookupResult(kind: item.kind, value: item.value, canonical: "", matches: [], override: nil, flagged: false)))
             return result(item, canonical: hash.hex, matches: [], override: own.action?.rawValue, flag: own.action == .flag)
         case .exact(let kind, let canonical):
             guard let own = overrideCache.cached(kind: kind, value: canonical) else { return nil }
             let probe = ExactProbe(kind: kind, canonical: canonical, own: own.override,
                                    mayBeStored: own.action != .ignore && index.mayContain(IndicatorKey(kind: kind, value: canonical)))
-            return probe.mayBeStored ? nil : exactResult(item, probe, stored: [], o, now: .nowMillis)
+            guard !probe.mayBeStored else { return nil }
+            let r = exactResult(item, probe, stored: [], o, now: .nowMillis)
+            usage.record(CollectionOfOne(r))
+            return r
         }
     }
 
@@ -180,7 +188,11 @@ public final class QueryService: Sendable {
     /// measured). The first invalid item (in order) fails the whole batch, as it would one by one.
     public func lookup(batch items: [LookupItem], _ o: LookupOptions) throws -> [LookupResult] {
         let parts = items.count >= Self.parallelBatch ? ProcessInfo.processInfo.activeProcessorCount : 1
-        guard parts > 1 else { return try lookupRun(items[...], first: 0, o) }
+        guard parts > 1 else {
+            let results = try lookupRun(items[...], first: 0, o)
+            usage.record(results)
+            return results
+        }
         // Once, before splitting: otherwise one part could start the first load of the indexes
         // and the other be told that they are still loading.
         try index.refresh()
@@ -188,7 +200,9 @@ public final class QueryService: Sendable {
         let runs = Array(stride(from: 0, to: items.count, by: size)).parallelMap(chunkSize: 1) { start in
             Result { try lookupRun(items[start..<min(start + size, items.count)], first: start, o) }
         }
-        return try runs.flatMap { try $0.get() }
+        let results = try runs.flatMap { try $0.get() }
+        usage.record(results)
+        return results
     }
 
     /// The batch size from which ``lookup(batch:_:)`` uses all cores.
@@ -311,6 +325,7 @@ public final class QueryService: Sendable {
             guard let row = try store.signal(hit.payload), includeInactive || row.isActive(now: now) else { continue }
             out.append(TextMatch(matched: hit.matched, signal: try view(row)))
         }
+        usage.record(out)
         return out
     }
 

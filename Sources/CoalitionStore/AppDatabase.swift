@@ -266,6 +266,19 @@ public struct AppDatabase: Sendable {
                 CREATE INDEX contentItem_content ON contentItem(contentId);
                 """)
         }
+        m.registerMigration("v5: usage counters") { db in
+            // This node's own use of the coalition, per UTC day, for the local part of the
+            // transparency report: lookups (category '') and matches per category. Never shared.
+            try db.execute(sql: """
+                CREATE TABLE usageDaily (
+                    day INTEGER NOT NULL,
+                    category TEXT NOT NULL,
+                    lookups INTEGER NOT NULL DEFAULT 0,
+                    matches INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (day, category)
+                ) WITHOUT ROWID;
+                """)
+        }
         return m
     }
 }

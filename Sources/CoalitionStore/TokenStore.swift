@@ -94,6 +94,13 @@ public struct TokenStore: Sendable {
         }
     }
 
+    /// The token with this ID if it is not revoked (a dashboard session checks its token so).
+    public func active(id: String) throws -> APIToken? {
+        try database.writer.read { db in
+            try db.row("SELECT * FROM apiToken WHERE id = ? AND revokedAt IS NULL", [id]).map(Self.token)
+        }
+    }
+
     static func encode(_ scopes: Set<TokenScope>) -> String { scopes.sorted().map(\.rawValue).joined(separator: ",") }
 
     static func token(_ row: Row) -> APIToken {

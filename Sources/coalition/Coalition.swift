@@ -21,7 +21,7 @@ struct Coalition: AsyncParsableCommand {
         subcommands: [
             Init.self, ID.self, Publish.self, Retract.self, Opine.self, List.self, Show.self,
             Import.self, Export.self, Hash.self, Lookup.self, MatchText.self, Run.self, Status.self, Peers.self, Members.self, Tokens.self,
-            Rules.self, Webhooks.self, Content.self, Key.self, Demo.self,
+            Rules.self, Webhooks.self, Content.self, Key.self, Report.self, Demo.self,
         ]
     )
 }

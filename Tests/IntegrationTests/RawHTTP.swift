@@ -90,6 +90,8 @@ final class RawConnection {
 struct RawResponse {
     var status: Int
     var headers: [String: String]
+    /// Every `Set-Cookie` header, in order (``headers`` keeps only the last).
+    var cookies: [String] = []
     var body: [UInt8]
 
     /// The first response in `bytes`, or nil if there is none.
@@ -102,7 +104,9 @@ struct RawResponse {
         headers = [:]
         for line in head.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            let name = line[..<colon].lowercased(), value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[name] = value
+            if name == "set-cookie" { cookies.append(value) }
         }
         let bodyStart = text.utf8.distance(from: text.startIndex, to: split.upperBound)
         let length = headers["content-length"].flatMap(Int.init) ?? (bytes.count - bodyStart)

@@ -264,6 +264,10 @@ let package = Package(
         ),
         .testTarget(name: "CoalitionFuzzTests", dependencies: ["CoalitionFuzz"]),
         .testTarget(
+            name: "CoalitionDashboardTests",
+            dependencies: ["CoalitionDashboard", "CoalitionQuery", "CoalitionStore", "CoalitionCore", "CoalitionCrypto"]
+        ),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "CoalitionNode", "CoalitionGossip", "CoalitionSync", "CoalitionTestSupport", "coalition",

@@ -13,6 +13,12 @@ public struct ReportTallies: Sendable, Equatable {
         public var author: PublicKey
         public var category: String
         public var kind: String
+
+        public init(author: PublicKey, category: String, kind: String) {
+            self.author = author
+            self.category = category
+            self.kind = kind
+        }
     }
     /// Public signals published in the period (their signed timestamp).
     public var published: [Key: Int] = [:]

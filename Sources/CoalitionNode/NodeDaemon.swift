@@ -131,7 +131,9 @@ public final class NodeDaemon: Sendable {
                     api: env, nodeName: config.name, nodeID: directory.memberID.description,
                     peers: { try? await gossip.status().0 }, membership: membership, secureCookies: !config.api.tlsCertificate.isEmpty,
                     logger: logger)
-                Dashboard(env: dashboard).addRoutes(to: router)
+                let ui = Dashboard(env: dashboard)
+                ui.addRoutes(to: router)
+                ui.warmUp()
             })
         }
         holder.daemon = self

@@ -266,6 +266,7 @@ case "http": try benchHTTP()
 case "hash": try benchHash()
 case "fuzz-media": try benchFuzzMedia()
 case "actions": try await benchActions()
+case "dashboard": try benchDashboard()
 case "serve-store": try await serveStore()  // the bootstrap's source node (a child of `sync`)
 default:
     print("""
@@ -278,6 +279,11 @@ default:
           their webhook at C verified by PyPI standardwebhooks: p50 and p99 against gossip alone
           in the same run; then the content bank at --bank PDQ items: bytes per item and one
           retro-hunt check against a plain single-threaded scan (0 skips either part)
+        usage: coalition-bench dashboard [--signals 1000000] [--report-signals 10000000]
+          the dashboard's overview page of a coalition run process with --signals stored: the
+          server time (Server-Timing) of 300 requests against /healthz in the same run; then
+          coalition report over a year with --report-signals stored against one COUNT(*) scan of
+          the entry table in the same run (0 skips either part)
         usage: coalition-bench fuzz-media [--inputs 1000000] [--video-inputs N] [--only jpeg,png,webp,gif,video]
           mutated inputs through every decoder path on every core: hashed, refused, refusals
           without a message (must be 0), the slowest input and the peak RSS

@@ -213,8 +213,7 @@ extension QueryService {
     public func report(from: Int64, to: Int64, node: String, own: [PublicKey]) throws -> TransparencyReport {
         guard from < to else { throw CoalitionError(.invalidField, "the report's period is empty: from must be before to", field: "from") }
         try? usage.flush(to: store)
-        let tallies = try store.reportTallies(from: from, to: to)
-        let local = try store.localReportFigures(from: from, to: to, own: own)
+        let (tallies, local) = try store.report(from: from, to: to, own: own)
         return TransparencyReport(from: from, to: to, tallies: tallies, local: local, node: node, name: names)
     }
 

@@ -106,6 +106,11 @@ struct RawStatement {
             guard let p = sqlite3_column_text(handle, i) else { return "" }
             return String(decoding: UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(handle, i))), as: UTF8.self)
         }
+        /// A text column's bytes, valid until the next step; empty for NULL.
+        func textBytes(_ i: Int32) -> UnsafeRawBufferPointer {
+            guard let p = sqlite3_column_text(handle, i) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+            return UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(handle, i)))
+        }
         func isNull(_ i: Int32) -> Bool { sqlite3_column_type(handle, i) == SQLITE_NULL }
         func optionalText(_ i: Int32) -> String? { isNull(i) ? nil : text(i) }
         func optionalInt64(_ i: Int32) -> Int64? { isNull(i) ? nil : int64(i) }

@@ -22,7 +22,7 @@ struct Report: ParsableCommand {
             """
     )
 
-    @Option(help: "First day (YYYY-MM-DD, UTC). Default: 30 days before --to.") var from: String?
+    @Option(help: "First day (YYYY-MM-DD, UTC). Default: the 30 days that end with --to.") var from: String?
     @Option(help: "Last day, inclusive (YYYY-MM-DD, UTC). Default: today.") var to: String?
     @Option(help: "json, csv or html (a whole document, to print or archive). Default: a summary table.") var format: String?
 

@@ -88,13 +88,22 @@ func benchDashboard() throws {
     }
     guard reportN > 0 else { return }
     print("== report: coalition report over a year with \(reportN) signals stored (8 publishing members and 8 that dispute; 1% retracted, 0.5% disputed)")
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("coalition-report-\(getpid())").path
-    defer { try? FileManager.default.removeItem(atPath: root) }
-    try runChild(["init", "--name", "bench", "--listen", "127.0.0.1:\(freePort())", "--api-listen", "", "--data-dir", root], executable: binary, capture: true)
+    // --report-store DIR keeps the node there, and reuses one made by an earlier run.
+    let kept = CommandLine.arguments.firstIndex(of: "--report-store").map { CommandLine.arguments[$0 + 1] }
+    let root = kept ?? FileManager.default.temporaryDirectory.appendingPathComponent("coalition-report-\(getpid())").path
+    defer { if kept == nil { try? FileManager.default.removeItem(atPath: root) } }
+    let reuse = kept != nil && FileManager.default.fileExists(atPath: root + "/coalition.sqlite")
+    if !reuse {
+        try runChild(["init", "--name", "bench", "--listen", "127.0.0.1:\(freePort())", "--api-listen", "", "--data-dir", root], executable: binary, capture: true)
+    }
     let t0 = now()
     let db = try AppDatabase.open(path: root + "/coalition.sqlite")
-    try bulkLoad(dashboardEntries(count: reportN, from: nowMs - 365 * day, to: nowMs - 60_000), into: EntryStore(database: db, reader: nil))
-    print(String(format: "   signed and stored %d signals in %.1f s", reportN, now() - t0))
+    if reuse {
+        print("   reusing the store in \(root)")
+    } else {
+        try bulkLoad(dashboardEntries(count: reportN, from: nowMs - 365 * day, to: nowMs - 60_000), into: EntryStore(database: db, reader: nil))
+        print(String(format: "   signed and stored %d signals in %.1f s", reportN, now() - t0))
+    }
     let from = String(SignalView_time(nowMs - 365 * day).prefix(10)), to = String(SignalView_time(nowMs).prefix(10))
     var times: [Double] = [], scans: [Double] = []
     var digest = ""

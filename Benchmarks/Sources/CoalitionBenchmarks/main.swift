@@ -279,11 +279,12 @@ default:
           their webhook at C verified by PyPI standardwebhooks: p50 and p99 against gossip alone
           in the same run; then the content bank at --bank PDQ items: bytes per item and one
           retro-hunt check against a plain single-threaded scan (0 skips either part)
-        usage: coalition-bench dashboard [--signals 1000000] [--report-signals 10000000]
+        usage: coalition-bench dashboard [--signals 1000000] [--report-signals 10000000] [--report-store DIR]
           the dashboard's overview page of a coalition run process with --signals stored: the
           server time (Server-Timing) of 300 requests against /healthz in the same run; then
           coalition report over a year with --report-signals stored against one COUNT(*) scan of
-          the entry table in the same run (0 skips either part)
+          the entry table in the same run (0 skips either part); --report-store keeps the store
+          there for the next run, which reuses it
         usage: coalition-bench fuzz-media [--inputs 1000000] [--video-inputs N] [--only jpeg,png,webp,gif,video]
           mutated inputs through every decoder path on every core: hashed, refused, refusals
           without a message (must be 0), the slowest input and the peak RSS

@@ -164,6 +164,24 @@ extension DashboardTests {
             try a.cli(["tokens", "revoke", "reader"]).check()
             #expect(try viewer.get("/ui").status == 303)
 
+            // Adding and removing a member: a confirmation page first, then the change, applied
+            // to coalition.yaml and to the running node.
+            let newcomer = try TestNode(name: "newcomer", dir: mesh.root + "/newcomer", port: TestMesh.freePort())
+            let ask = try client.post("/ui/members/add", [("id", newcomer.id), ("name", "newcomer"), ("address", "127.0.0.1:\(newcomer.port)"), ("csrf", csrf)])
+            #expect(ask.status == 200 && ask.text.contains("id=\"confirm\"") && ask.text.contains(newcomer.id))
+            #expect(try !a.cli(["members", "list"]).check().stdout.contains(newcomer.id), "nothing changes before the confirmation")
+            let added = try client.post("/ui/members/add", [("id", newcomer.id), ("name", "newcomer"), ("address", "127.0.0.1:\(newcomer.port)"),
+                                                             ("confirm", "yes"), ("csrf", csrf)])
+            #expect(added.status == 303 && added.headers["location"] == "/ui/members?ok=member-added")
+            #expect(try a.cli(["members", "list"]).check().stdout.contains(newcomer.id))
+            #expect(try client.get("/ui/members").text.contains("127.0.0.1:\(newcomer.port)"))
+            let badID = try client.post("/ui/members/add", [("id", "NOT-AN-ID"), ("name", "x"), ("confirm", "yes"), ("csrf", csrf)])
+            #expect(badID.status == 400 && badID.text.contains("flash error"))
+            let removed = try client.post("/ui/members/remove", [("id", newcomer.id), ("confirm", "yes"), ("csrf", csrf)])
+            #expect(removed.status == 303)
+            #expect(try !a.cli(["members", "list"]).check().stdout.contains(newcomer.id))
+            #expect(a.log().contains("added member") && a.log().contains("removed member"))
+
             // Logging out ends the session.
             let out = try client.post("/ui/logout", [("csrf", csrf)])
             #expect(out.status == 303 && out.headers["location"] == "/ui/login")

@@ -171,16 +171,20 @@ final class TestNode: @unchecked Sendable {
     }
 
     /// SIGTERM, then wait for a graceful exit; returns the exit status (nil if it had to be killed).
+    /// The wait is generous (a debug build on a loaded machine shuts down slowly); only a node
+    /// that hangs on shutdown reaches it, and the end of its log is then printed.
     @discardableResult
     func stop() -> Int32? {
         guard let p = process else { return nil }
         process = nil
         if p.isRunning { p.terminate() }
-        let deadline = Date().addingTimeInterval(15)
+        let deadline = Date().addingTimeInterval(120)
         while p.isRunning && Date() < deadline { usleep(20_000) }
         if p.isRunning {
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
+            let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            print("node \(dir) did not stop within 120 s of SIGTERM; its log ends:\n" + log.split(separator: "\n").suffix(30).joined(separator: "\n"))
             return nil
         }
         p.waitUntilExit()

@@ -8,6 +8,10 @@
 # New inputs go to .build-fuzz/corpus/<target>; the repository's Fuzz/corpus/<target> is read,
 # never written. To refresh it with a minimised corpus:
 #   Fuzz/libfuzzer.sh <target> -merge=1 Fuzz/corpus/<target>.new   (then replace the old folder)
+# The committed corpora hold each target's built-in seeds (valid entries, frames, exports...),
+# which random bytes would not find past a signature check; `coalition-fuzz seed DIR` (the
+# plain build) writes them, to merge into a corpus made from nothing:
+#   Fuzz/libfuzzer.sh <target> -merge=1 Fuzz/corpus/<target>.new Fuzz/corpus/<target> DIR/<target>
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ "${1:-}" == "--list" || -z "${1:-}" ]]; then

@@ -29,10 +29,7 @@ import Testing
             defer { mesh.shutdown() }
             let a = try mesh.add("A")
             // A self-signed certificate for 127.0.0.1, made with openssl; the key is 0600.
-            let cert = a.dir + "/api.crt", key = a.dir + "/api.key"
-            try makeSelfSignedCertificate(cert: cert, key: key)
-            try a.editConfiguration(replacing: "tlsCertificate: \"\"", with: "tlsCertificate: \"api.crt\"")
-            try a.editConfiguration(replacing: "tlsKey: \"\"", with: "tlsKey: \"api.key\"")
+            let cert = try a.serveAPIOverHTTPS()
             let config = try String(contentsOfFile: a.dir + "/coalition.yaml", encoding: .utf8)
             let port = try #require(config.components(separatedBy: "listen: \"127.0.0.1:").last?.prefix { $0.isNumber })
             let token = try a.cli(["tokens", "create", "--name", "t", "--scope", "lookup"]).check().stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -56,8 +53,7 @@ import Testing
             try "x".write(toFile: a.dir + "/api.key", atomically: true, encoding: .utf8)
             try "x".write(toFile: a.dir + "/api.crt", atomically: true, encoding: .utf8)
             chmod(a.dir + "/api.key", 0o644)
-            try a.editConfiguration(replacing: "tlsCertificate: \"\"", with: "tlsCertificate: \"api.crt\"")
-            try a.editConfiguration(replacing: "tlsKey: \"\"", with: "tlsKey: \"api.key\"")
+            try a.configureAPITLS()
             let r = try a.cli(["run"])
             #expect(r.status != 0)
             #expect(r.stderr.contains("chmod 600"))

@@ -197,10 +197,7 @@ extension DashboardTests {
             let mesh = TestMesh()
             defer { mesh.shutdown() }
             let a = try mesh.add("alpha")
-            let cert = a.dir + "/api.crt", key = a.dir + "/api.key"
-            try makeSelfSignedCertificate(cert: cert, key: key)
-            try a.editConfiguration(replacing: "tlsCertificate: \"\"", with: "tlsCertificate: \"api.crt\"")
-            try a.editConfiguration(replacing: "tlsKey: \"\"", with: "tlsKey: \"api.key\"")
+            let cert = try a.serveAPIOverHTTPS()
             let token = try Self.token(a, "admin", "admin")
             try await a.launch()
             // Python's http.client over TLS, trusting only this certificate: log in, print the cookie.

@@ -13,3 +13,22 @@ func makeSelfSignedCertificate(cert: String, key: String, sourceLocation: Source
     try #require(openssl.terminationStatus == 0, "openssl req failed", sourceLocation: sourceLocation)
     chmod(key, 0o600)
 }
+
+extension TestNode {
+    /// Points `api.tlsCertificate` and `api.tlsKey` at `api.crt` and `api.key` in the node's
+    /// directory, which the caller provides.
+    func configureAPITLS() throws {
+        try editConfiguration(replacing: "tlsCertificate: \"\"", with: "tlsCertificate: \"api.crt\"")
+        try editConfiguration(replacing: "tlsKey: \"\"", with: "tlsKey: \"api.key\"")
+    }
+
+    /// Serves the node's HTTP API over HTTPS with a new self-signed certificate for 127.0.0.1.
+    /// - Returns: the certificate's path, for a client to trust.
+    @discardableResult
+    func serveAPIOverHTTPS(sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let cert = dir + "/api.crt"
+        try makeSelfSignedCertificate(cert: cert, key: dir + "/api.key", sourceLocation: sourceLocation)
+        try configureAPITLS()
+        return cert
+    }
+}
